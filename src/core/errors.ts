@@ -1,0 +1,41 @@
+/**
+ * The closed set of error codes Greenprint raises. Each maps to one HTTP status in
+ * `HTTP_STATUS_BY_CODE` and to one CLI exit code; messages say what was wrong and what to do.
+ */
+export const ERROR_CODES = [
+  'invalid_input',
+  'unknown_model',
+  'unknown_region',
+  'unsupported_operation',
+  'invalid_reference_data',
+  'invalid_trace',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  unknown_model: 404,
+  unknown_region: 400,
+  unsupported_operation: 400,
+  invalid_reference_data: 500,
+  invalid_trace: 400,
+};
+
+export class GreenprintError extends Error {
+  readonly code: ErrorCode;
+  /** Structured detail for callers, for example the close matches of an unknown model. */
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'GreenprintError';
+    this.code = code;
+    this.details = details;
+  }
+}

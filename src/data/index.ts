@@ -1,0 +1,2 @@
+export { DEFAULT_DATA_DIR, type LoadOptions, loadFittingInputs, loadReferenceData } from './load.js';
+export { parseTrace, readTrace } from './traces.js';
