@@ -41,7 +41,9 @@ export function formatImpact(i: Impact): string {
 }
 
 function rangeText(r: Range): string {
-  return r.low === r.high ? fmt(r.mid) : `${fmt(r.low)}–${fmt(r.high)}`;
+  const lo = Math.min(r.low, r.high);
+  const hi = Math.max(r.low, r.high);
+  return lo === hi ? fmt(r.mid) : `${fmt(lo)}–${fmt(hi)}`;
 }
 
 export function formatExplain(steps: ExplainStep[]): string {
