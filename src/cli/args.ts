@@ -64,8 +64,17 @@ export function parseFlags<T extends FlagSpec>(spec: T, argv: string[], position
   const options = Object.fromEntries(
     Object.entries(spec).map(([k, v]) => [k, v.short ? { type: v.type, short: v.short } : { type: v.type }]),
   );
+  // `--flag -5` would read as two options; join them so the value check can explain the problem.
+  const args: string[] = [];
+  for (const a of argv) {
+    const prev = args[args.length - 1];
+    const takesValue =
+      prev?.startsWith('--') && !prev.includes('=') && spec[prev.slice(2)]?.type === 'string';
+    if (/^-\d/.test(a) && takesValue) args[args.length - 1] = `${prev}=${a}`;
+    else args.push(a);
+  }
   try {
-    const parsed = parseArgs({ args: argv, options: options as never, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args, options: options as never, allowPositionals: true, strict: true });
     if (parsed.positionals.length > positionals) {
       throw new GreenprintError('invalid_input', `Unexpected argument "${parsed.positionals[positionals]}".`);
     }

@@ -81,7 +81,7 @@ export function closeMatches(index: ModelIndex, query: string, limit = 5): strin
   const scored = index.all.map((m) => {
     const id = m.id.toLowerCase();
     const idTail = id.includes('/') ? id.slice(id.lastIndexOf('/') + 1) : id;
-    const contains = id.includes(tail) || tail.includes(idTail);
+    const contains = id.includes(tail);
     return { id: m.id, score: editDistance(tail, idTail) - (contains ? 100 : 0) };
   });
   scored.sort((a, b) => a.score - b.score);

@@ -689,7 +689,10 @@ function gridFor(
   let lookup: GridLookup;
   if (event.region) {
     lookup = gridIntensityGPerKwh(ref.grid, zoneForRegion(event.region, ref.cloudRegions));
-  } else if (profile.defaultRegion && ref.grid.has(profile.defaultRegion.toUpperCase())) {
+  } else if (
+    profile.defaultRegion.toUpperCase() !== WORLD_ZONE &&
+    ref.grid.has(profile.defaultRegion.toUpperCase())
+  ) {
     warnings.push(warning('region-provider-default', `${profile.name}: ${profile.defaultRegion}.`));
     lookup = gridIntensityGPerKwh(ref.grid, profile.defaultRegion.toUpperCase());
   } else {
