@@ -4,7 +4,7 @@ import { GreenprintError } from './errors.js';
 import type { Boundary, Deployment, Operation, Precision, UsageEvent } from './event.js';
 import { type GridLookup, gridIntensityGPerKwh, hourlyIntensity, WORLD_ZONE, zoneForRegion } from './grid.js';
 import { gpuCountForModel, resolveGpu, textFitFor } from './hardware.js';
-import { type Range, roundRange } from './range.js';
+import type { Range } from './range.js';
 import type {
   HardwareRecord,
   HourlyTrace,
@@ -136,6 +136,7 @@ export function createEstimator(reference: ReferenceData): Estimator {
     for (const a of p.aliases) providers.set(a.toLowerCase(), p);
   }
   const h100 = resolveGpu(reference.hardware, 'H100');
+  const caches: Caches = { sources: new Map() };
   const gpus = new Map<string, HardwareRecord>();
   const gpuFor = (name: string) => {
     let g = gpus.get(name);
@@ -149,8 +150,13 @@ export function createEstimator(reference: ReferenceData): Estimator {
     models,
     reference,
     estimate: (event, options = {}) =>
-      estimateWith(reference, models, providers, gpuFor, h100, event, options),
+      estimateWith(reference, models, providers, gpuFor, h100, caches, event, options),
   };
+}
+
+/** Per-estimator memo of values that depend only on catalog keys, not on the event's counts. */
+interface Caches {
+  sources: Map<string, string[]>;
 }
 
 function estimateWith(
@@ -159,21 +165,14 @@ function estimateWith(
   providers: Map<string, ProviderProfile>,
   gpuFor: (name: string) => HardwareRecord,
   h100: HardwareRecord,
+  caches: Caches,
   event: UsageEvent,
   options: EstimateOptions,
 ): Impact {
   const c = ref.methodology.constants;
   const warnings: Warning[] = [];
   const explain = options.explain;
-  const step = (name: string, value: number | string, unit: string, formula: string, source: string) => {
-    explain?.push({
-      name,
-      value: typeof value === 'number' ? Number(value.toPrecision(4)) : value,
-      unit,
-      formula,
-      source,
-    });
-  };
+  const step = explain ? explainStep(explain) : noStep;
 
   // Model: catalog, or the caller's size description.
   const modelId = event.responseModel ?? event.requestModel;
@@ -489,18 +488,24 @@ function estimateWith(
       ref.prices.get(model.id.toLowerCase())?.source ?? '',
     );
 
-  const sources = [
-    ...new Set([
-      ...model.sources,
-      FIT_SOURCE,
-      ...profile.sources,
-      grid.hourly?.source ?? grid.factor.source,
-      offsite.source,
-      ...gpu.sources,
-      c.serverFactor.source,
-      ...(cost ? [ref.prices.get(model.id.toLowerCase())?.source ?? ''] : []),
-    ]),
-  ].filter(Boolean);
+  const priceSource = cost ? ref.prices.get(model.id.toLowerCase())?.source : undefined;
+  const sourcesKey = `${model.provider}/${model.id}|${profile.id}|${grid.zone}|${grid.hourly ? 'h' : 'y'}|${gpu.id}|${priceSource ? 'p' : ''}`;
+  let sources = caches.sources.get(sourcesKey);
+  if (!sources) {
+    sources = [
+      ...new Set([
+        ...model.sources,
+        FIT_SOURCE,
+        ...profile.sources,
+        grid.hourly?.source ?? grid.factor.source,
+        offsite.source,
+        ...gpu.sources,
+        c.serverFactor.source,
+        ...(priceSource ? [priceSource] : []),
+      ]),
+    ].filter(Boolean);
+    caches.sources.set(sourcesKey, sources);
+  }
 
   return {
     ...(event.id ? { eventId: event.id } : {}),
@@ -552,6 +557,20 @@ function estimateWith(
     sources,
     warnings,
     methodologyVersion: METHODOLOGY_VERSION,
+  };
+}
+
+type Step = (name: string, value: number | string, unit: string, formula: string, source: string) => void;
+const noStep: Step = () => {};
+function explainStep(explain: ExplainStep[]): Step {
+  return (name, value, unit, formula, source) => {
+    explain.push({
+      name,
+      value: typeof value === 'number' ? Number(value.toPrecision(4)) : value,
+      unit,
+      formula,
+      source,
+    });
   };
 }
 
@@ -726,7 +745,9 @@ function waterFor(
   zone: string,
   warnings: Warning[],
 ): { lPerKwh: number; source: string } {
-  const w = ref.waterIntensity.get(zone) ?? ref.waterIntensity.get(zone.split('-')[0] ?? zone);
+  const dash = zone.indexOf('-');
+  const w =
+    ref.waterIntensity.get(zone) ?? (dash > 0 ? ref.waterIntensity.get(zone.slice(0, dash)) : undefined);
   if (w) return w;
   const world = ref.waterIntensity.get(WORLD_ZONE);
   if (!world) throw new GreenprintError('invalid_reference_data', 'No world water intensity is loaded.');
@@ -784,7 +805,7 @@ function costFor(
     warnings.push(warning('price-unknown', `No public price for ${model.id} in data/prices.json.`));
     return null;
   }
-  return roundRange({ low: usd, mid: usd, high: usd }, 6);
+  return { low: usd, mid: usd, high: usd };
 }
 
 /** A `{low, mid, high}` record (ordered low-impact to high-impact) as scenario values. */
@@ -801,5 +822,5 @@ function scale(a: Triple, k: number): Triple {
 }
 
 function toRange(t: Triple): Range {
-  return roundRange({ low: Math.min(t[0], t[1]), mid: t[1], high: Math.max(t[2], t[1]) });
+  return { low: Math.min(t[0], t[1]), mid: t[1], high: Math.max(t[2], t[1]) };
 }

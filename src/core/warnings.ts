@@ -33,6 +33,15 @@ export interface Warning {
   message: string;
 }
 
+const memo = new Map<string, Warning>();
+
+/** A warning object; identical warnings are shared (frozen), since estimates run per request. */
 export function warning(code: WarningCode, detail?: string): Warning {
-  return { code, message: detail ? `${WARNING_CODES[code]} ${detail}` : WARNING_CODES[code] };
+  const key = detail ? `${code}\u0000${detail}` : code;
+  let w = memo.get(key);
+  if (!w) {
+    w = Object.freeze({ code, message: detail ? `${WARNING_CODES[code]} ${detail}` : WARNING_CODES[code] });
+    if (memo.size < 10_000) memo.set(key, w);
+  }
+  return w;
 }
