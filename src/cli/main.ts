@@ -76,7 +76,7 @@ function estimateCommand(command: 'estimate' | 'explain', argv: string[], out: (
     ...(explain ? { explain } : {}),
   });
   if (values.json) {
-    out(JSON.stringify(explain ? { impact, steps: explain } : impact, null, 2));
+    out(JSON.stringify(explain ? { impact, steps: explain } : impact, roundNumbers, 2));
   } else {
     out(formatImpact(impact));
     if (explain) out(`\n${formatExplain(explain)}`);
@@ -113,6 +113,13 @@ function modelsCommand(argv: string[], out: (s: string) => void): number {
     out(formatModels(models, ref.prices));
   }
   return 0;
+}
+
+/** JSON numbers to 6 significant figures: estimates are not more precise than that. */
+function roundNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(6))
+    : value;
 }
 
 function version(): string {
