@@ -6,12 +6,15 @@ import { type GridLookup, gridIntensityGPerKwh, hourlyIntensity, WORLD_ZONE, zon
 import { gpuCountForModel, resolveGpu, textFitFor } from './hardware.js';
 import type { Range } from './range.js';
 import type {
+  DiffusionFit,
   HardwareRecord,
   HourlyTrace,
   Modality,
   ModelRecord,
+  PriceRecord,
   ProviderProfile,
   ReferenceData,
+  TextFit,
 } from './reference.js';
 import { type GhgAttribution, ghgScopes } from './scope.js';
 import { textGpuEnergy, trainingGpuWh } from './text.js';
@@ -135,44 +138,92 @@ export function createEstimator(reference: ReferenceData): Estimator {
     providers.set(p.id.toLowerCase(), p);
     for (const a of p.aliases) providers.set(a.toLowerCase(), p);
   }
-  const h100 = resolveGpu(reference.hardware, 'H100');
-  const caches: Caches = { sources: new Map() };
-  const gpus = new Map<string, HardwareRecord>();
-  const gpuFor = (name: string) => {
-    let g = gpus.get(name);
-    if (!g) {
-      g = resolveGpu(reference.hardware, name);
-      gpus.set(name, g);
-    }
-    return g;
-  };
-  return {
+  const env: Env = {
+    ref: reference,
     models,
-    reference,
-    estimate: (event, options = {}) =>
-      estimateWith(reference, models, providers, gpuFor, h100, caches, event, options),
+    providers,
+    h100: resolveGpu(reference.hardware, 'H100'),
+    contexts: new Map(),
   };
+  return { models, reference, estimate: (event, options = {}) => estimateWith(env, event, options) };
 }
 
-/** Per-estimator memo of values that depend only on catalog keys, not on the event's counts. */
-interface Caches {
-  sources: Map<string, string[]>;
+interface Env {
+  ref: ReferenceData;
+  models: ModelIndex;
+  providers: Map<string, ProviderProfile>;
+  h100: HardwareRecord;
+  /** Resolved contexts by the event fields they depend on; bounded. */
+  contexts: Map<string, Context>;
 }
 
-function estimateWith(
-  ref: ReferenceData,
-  models: ModelIndex,
-  providers: Map<string, ProviderProfile>,
-  gpuFor: (name: string) => HardwareRecord,
-  h100: HardwareRecord,
-  caches: Caches,
-  event: UsageEvent,
-  options: EstimateOptions,
-): Impact {
+/**
+ * Everything about an estimate that depends on which model, provider, hardware and region — not on
+ * how many tokens, images or seconds. Resolved once per distinct combination and reused.
+ */
+interface Context {
+  model: ModelRecord;
+  origin: 'catalog' | 'user';
+  operation: Operation;
+  deployment: Deployment;
+  profile: ProviderProfile;
+  gpu: HardwareRecord;
+  precision: Precision;
+  total: Triple;
+  active: Triple;
+  coefficientsFrom: string;
+  text?: { fit: TextFit; gpuCount: Triple };
+  diffusion?: {
+    fit: DiffusionFit;
+    stepEnergyJ: Triple;
+    fromSizeFit: boolean;
+    media: NonNullable<ModelRecord['media']>;
+  };
+  batch: Triple;
+  batchAssumed: boolean;
+  serverFactor: Triple;
+  pue: Triple;
+  wueOn: Triple;
+  lifetime: Triple;
+  perGpuKg: number;
+  grid: GridLookup;
+  offsite: { lPerKwh: number; source: string };
+  price: PriceRecord | undefined;
+  warnings: Warning[];
+  sources: string[];
+}
+
+const MAX_CONTEXTS = 5000;
+const SEP = '\u0001';
+
+function contextFor(env: Env, event: UsageEvent, options: EstimateOptions): Context {
+  const hw = event.hardware;
+  const key = [
+    event.responseModel ?? event.requestModel,
+    event.provider,
+    event.operation,
+    event.deployment,
+    event.region,
+    hw?.gpu,
+    hw?.precision,
+    hw?.gpuCount,
+    hw?.batchSize,
+    options.paramsB,
+    options.activeParamsB,
+  ].join(SEP);
+  let ctx = env.contexts.get(key);
+  if (!ctx) {
+    ctx = resolveContext(env, event, options);
+    if (env.contexts.size >= MAX_CONTEXTS) env.contexts.clear();
+    env.contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+function resolveContext(env: Env, event: UsageEvent, options: EstimateOptions): Context {
+  const { ref, models, providers, h100 } = env;
   const c = ref.methodology.constants;
   const warnings: Warning[] = [];
-  const explain = options.explain;
-  const step = explain ? explainStep(explain) : noStep;
 
   // Model: catalog, or the caller's size description.
   const modelId = event.responseModel ?? event.requestModel;
@@ -180,14 +231,13 @@ function estimateWith(
   let origin: 'catalog' | 'user' = 'catalog';
   if (options.paramsB !== undefined) {
     const base = models.byKey.get(modelId.toLowerCase())?.[0];
-    const operation = event.operation ?? 'chat';
     const active = options.activeParamsB ?? options.paramsB;
     model = {
       ...(base ?? {
         id: modelId,
         provider: event.provider ?? 'self_hosted',
         aliases: [],
-        modality: OPERATION_MODALITY[operation],
+        modality: OPERATION_MODALITY[event.operation ?? 'chat'],
         openWeights: true,
         sources: ['caller-supplied model size'],
         warnings: [],
@@ -206,16 +256,16 @@ function estimateWith(
     if (w === 'model-arch-not-released' || w === 'model-arch-multimodal') warnings.push(warning(w));
   }
 
-  const operation = event.operation ?? MODALITY_OPERATIONS[model.modality][0] ?? 'chat';
-  if (!MODALITY_OPERATIONS[model.modality].includes(operation)) {
+  const allowed = MODALITY_OPERATIONS[model.modality];
+  const operation = event.operation ?? allowed[0] ?? 'chat';
+  if (!allowed.includes(operation)) {
     throw new GreenprintError(
       'unsupported_operation',
       `Model "${model.id}" is a ${model.modality} model; it cannot do "${operation}". ` +
-        `Use one of: ${MODALITY_OPERATIONS[model.modality].join(', ')}, or pick a ${OPERATION_MODALITY[operation]} model.`,
+        `Use one of: ${allowed.join(', ')}, or pick a ${OPERATION_MODALITY[operation]} model.`,
       { model: model.id, modality: model.modality, operation },
     );
   }
-  checkUnitsFitModality(event, model.modality);
 
   // Provider profile and deployment.
   const providerId = (event.provider ?? model.provider).toLowerCase();
@@ -228,80 +278,156 @@ function estimateWith(
 
   // Hardware.
   const hw = event.hardware ?? {};
-  const gpu = gpuFor(hw.gpu ?? profile.defaultGpu);
+  const gpu = resolveGpu(ref.hardware, hw.gpu ?? profile.defaultGpu);
   if (!hw.gpu) warnings.push(warning('hardware-assumed', `Assumed ${gpu.id} (${profile.name} default).`));
   const precision: Precision = hw.precision ?? 'bf16';
   if (hw.precision === 'fp8' && !gpu.fp8Tflops) {
     warnings.push(warning('precision-unsupported', `${gpu.id} has no FP8 tensor cores.`));
   }
+  if (gpu.embodiedExtrapolated) {
+    warnings.push(warning('embodied-extrapolated', `${gpu.id} uses a similar GPU's figure.`));
+  }
   const total = paramsRange(model.totalParamsB);
   const active = paramsRange(model.activeParamsB);
+
+  let coefficientsFrom = gpu.id;
+  let text: Context['text'];
+  let diffusion: Context['diffusion'];
+  const isMedia = model.modality === 'image' || model.modality === 'video';
+  const batchAssumed = !hw.batchSize && operation !== 'fine_tuning';
+  const batch: Triple = hw.batchSize
+    ? [hw.batchSize, hw.batchSize, hw.batchSize]
+    : triple(isMedia ? c.diffusionBatchSize : c.batchSize);
+  if (batchAssumed) warnings.push(warning('batch-size-assumed'));
+
+  if (isMedia) {
+    const media = model.media ?? { nativeWidth: 1024, nativeHeight: 1024, defaultSteps: 50, guidance: true };
+    const { fit, extrapolatedFrom } = diffusionFitFor(ref.coefficients.diffusion, gpu, h100);
+    if (extrapolatedFrom) coefficientsFrom = `${extrapolatedFrom} (scaled)`;
+    const stepEnergyJ: Triple = [0, 0, 0];
+    let fromSizeFit = false;
+    const sizeBand = ref.coefficients.diffusionSizeFit.band;
+    for (const s of S) {
+      const r = diffusionStepEnergyJ(ref.coefficients, model, total[s]);
+      fromSizeFit = r.fromSizeFit;
+      stepEnergyJ[s] = r.fromSizeFit
+        ? r.stepEnergyJ * (s === 0 ? 1 / sizeBand : s === 2 ? sizeBand : 1)
+        : r.stepEnergyJ;
+    }
+    if (fromSizeFit) warnings.push(warning('calibration-weak', 'Diffusion step energy from the size fit.'));
+    diffusion = { fit, stepEnergyJ, fromSizeFit, media };
+  } else {
+    const { fit, extrapolatedFrom } = textFitFor(ref.coefficients.text, ref.hardware, gpu);
+    if (extrapolatedFrom) coefficientsFrom = `${extrapolatedFrom} (scaled)`;
+    const gpuCount: Triple = [1, 1, 1];
+    for (const s of S) gpuCount[s] = hw.gpuCount ?? gpuCountForModel(total[s], precision, gpu);
+    text = { fit, gpuCount };
+  }
+  if (coefficientsFrom !== gpu.id) {
+    warnings.push(
+      warning('hardware-extrapolated', `Scaled from ${coefficientsFrom.replace(' (scaled)', '')}.`),
+    );
+  }
+  if (operation === 'fine_tuning') {
+    warnings.push(warning('calibration-weak', 'Fine-tuning energy from 6·P·tokens FLOPs at an assumed MFU.'));
+  }
+
+  const grid = annualGrid(ref, event, profile, warnings);
+  const offsite = waterFor(ref, grid.zone, warnings);
+  const price = deployment === 'managed_api' ? ref.prices.get(model.id.toLowerCase()) : undefined;
+  const sources = [
+    ...new Set([
+      ...model.sources,
+      FIT_SOURCE,
+      ...profile.sources,
+      grid.factor.source,
+      offsite.source,
+      ...gpu.sources,
+      c.serverFactor.source,
+      ...(price ? [price.source] : []),
+    ]),
+  ].filter(Boolean);
+
+  return {
+    model,
+    origin,
+    operation,
+    deployment,
+    profile,
+    gpu,
+    precision,
+    total,
+    active,
+    coefficientsFrom,
+    ...(text ? { text } : {}),
+    ...(diffusion ? { diffusion } : {}),
+    batch,
+    batchAssumed,
+    serverFactor: triple(c.serverFactor),
+    pue: triple(profile.pue),
+    wueOn: triple(profile.wueOnsiteLPerKwh),
+    lifetime: triple(c.hardwareLifetimeYears),
+    perGpuKg: gpu.embodiedKgCO2e + c.serverEmbodiedKgCO2ePerGpu.value,
+    grid,
+    offsite,
+    price,
+    warnings,
+    sources,
+  };
+}
+
+function estimateWith(env: Env, event: UsageEvent, options: EstimateOptions): Impact {
+  const ctx = contextFor(env, event, options);
+  const { model, gpu, precision, total, active, profile, batch } = ctx;
+  const c = env.ref.methodology.constants;
+  checkUnitsFitModality(event, model.modality);
+  const warnings = ctx.warnings.slice();
+  const explain = options.explain;
+  const step = explain ? explainStep(explain) : noStep;
   step('total parameters', total[1], 'B', 'catalog or --params-billion', model.sources[0] ?? '');
   step('active parameters', active[1], 'B', 'catalog or --active-params-billion', model.sources[0] ?? '');
 
   const units: Record<string, number> = {};
   const gpuWh: Triple = [0, 0, 0];
-  const gpuCount: Triple = [1, 1, 1];
-  let batch: Triple = [1, 1, 1];
-  let coefficientsFrom = gpu.id;
+  const gpuCount: Triple = ctx.text ? ctx.text.gpuCount : [1, 1, 1];
 
-  if (model.modality === 'image' || model.modality === 'video') {
-    const media = model.media ?? { nativeWidth: 1024, nativeHeight: 1024, defaultSteps: 50, guidance: true };
-    const { fit, extrapolatedFrom } = diffusionFitFor(ref.coefficients.diffusion, gpu, h100);
-    if (extrapolatedFrom) {
-      coefficientsFrom = `${extrapolatedFrom} (scaled)`;
-      warnings.push(warning('hardware-extrapolated', `Scaled from ${extrapolatedFrom}.`));
-    }
-    const count = model.modality === 'image' ? (event.images?.count ?? 1) : 1;
-    const width =
-      (model.modality === 'image' ? event.images?.width : event.video?.width) ?? media.nativeWidth;
-    const height =
-      (model.modality === 'image' ? event.images?.height : event.video?.height) ?? media.nativeHeight;
-    const steps =
-      (model.modality === 'image' ? event.images?.steps : event.video?.steps) ?? media.defaultSteps;
-    let frames = count;
-    if (model.modality === 'video') {
+  if (ctx.diffusion) {
+    const { fit, stepEnergyJ, fromSizeFit, media } = ctx.diffusion;
+    const image = model.modality === 'image';
+    const width = (image ? event.images?.width : event.video?.width) ?? media.nativeWidth;
+    const height = (image ? event.images?.height : event.video?.height) ?? media.nativeHeight;
+    const steps = (image ? event.images?.steps : event.video?.steps) ?? media.defaultSteps;
+    let frames = event.images?.count ?? 1;
+    if (image) {
+      units.images = frames;
+    } else {
       const seconds = event.video?.seconds;
-      if (!seconds)
+      if (!seconds) {
         throw new GreenprintError(
           'invalid_input',
           'A video estimate needs the output length: --video-seconds S.',
         );
+      }
       const fps = event.video?.fps ?? media.defaultFps ?? 24;
       frames = Math.max(1, Math.round(seconds * fps));
       units.videoSeconds = seconds;
       units.fps = fps;
       units.frames = frames;
-    } else {
-      units.images = count;
     }
-    Object.assign(units, { width, height, steps });
-    batch = hw.batchSize ? [hw.batchSize, hw.batchSize, hw.batchSize] : triple(c.diffusionBatchSize);
-    if (!hw.batchSize) warnings.push(warning('batch-size-assumed'));
+    units.width = width;
+    units.height = height;
+    units.steps = steps;
+    step(
+      'denoiser step energy (H100, native resolution)',
+      stepEnergyJ[1],
+      'J per image per step',
+      fromSizeFit ? 'size fit exp(a + b ln(P · latent pixels · cfg))' : 'fitted per model',
+      FIT_SOURCE,
+    );
     for (const s of S) {
-      const paramsB = total[s];
-      const { stepEnergyJ, fromSizeFit } = diffusionStepEnergyJ(ref.coefficients, model, paramsB);
-      if (s === 1) {
-        step(
-          'denoiser step energy (H100, native resolution)',
-          stepEnergyJ,
-          'J per image per step',
-          fromSizeFit ? 'size fit exp(a + b ln(P · latent pixels · cfg))' : 'fitted per model',
-          FIT_SOURCE,
-        );
-        if (fromSizeFit)
-          warnings.push(warning('calibration-weak', 'Diffusion step energy from the size fit.'));
-      }
       const band = s === 0 ? fit.band.low : s === 2 ? fit.band.high : 1;
       const j = diffusionGpuEnergyJ({
-        stepEnergyJ: fromSizeFit
-          ? stepEnergyJ *
-            (s === 0
-              ? 1 / ref.coefficients.diffusionSizeFit.band
-              : s === 2
-                ? ref.coefficients.diffusionSizeFit.band
-                : 1)
-          : stepEnergyJ,
+        stepEnergyJ: stepEnergyJ[s],
         fit,
         units: frames,
         width,
@@ -320,29 +446,19 @@ function estimateWith(
       'steps · (units · s_m · g_gpu · pixels/native + o_gpu / B) / 3600',
       FIT_SOURCE,
     );
-  } else {
-    const { fit, extrapolatedFrom } = textFitFor(ref.coefficients.text, ref.hardware, gpu);
-    if (extrapolatedFrom) {
-      coefficientsFrom = `${extrapolatedFrom} (scaled)`;
-      warnings.push(warning('hardware-extrapolated', `Scaled from ${extrapolatedFrom}.`));
-    }
-    const tokens = textWorkload(event, model, operation, c, warnings);
+  } else if (ctx.text) {
+    const { fit } = ctx.text;
+    const tokens = textWorkload(event, model, c, warnings);
     Object.assign(units, tokens.units);
-    batch = hw.batchSize ? [hw.batchSize, hw.batchSize, hw.batchSize] : triple(c.batchSize);
-    if (!hw.batchSize && operation !== 'fine_tuning') warnings.push(warning('batch-size-assumed'));
     for (const s of S) {
-      const t = total[s];
-      const a = active[s];
-      gpuCount[s] = hw.gpuCount ?? gpuCountForModel(t, precision, gpu);
       const band = s === 0 ? fit.band.low : s === 2 ? fit.band.high : 1;
-      if (operation === 'fine_tuning') {
-        gpuWh[s] = trainingGpuWh(a, tokens.prefillTokens, precision, gpu, c.trainingMfu.value) * band;
+      if (ctx.operation === 'fine_tuning') {
+        gpuWh[s] = trainingGpuWh(active[s], tokens.prefillTokens, precision, gpu, c.trainingMfu.value) * band;
         continue;
       }
-      const share = tokens.paramShare;
       const e = textGpuEnergy({
-        activeParamsB: a * share,
-        totalParamsB: t * share,
+        activeParamsB: active[s] * tokens.paramShare,
+        totalParamsB: total[s] * tokens.paramShare,
         precision,
         gpu,
         gpuCount: gpuCount[s],
@@ -353,13 +469,13 @@ function estimateWith(
         prefillMfu: c.prefillMfu.value,
       });
       gpuWh[s] = e.gpuWh * band;
-      if (s === 1) {
+      if (s === 1 && explain) {
         step(
           'GPU count',
           gpuCount[1],
           'GPUs',
           'next power of two of ⌈1.2 · P_total · bytes / GPU memory⌉',
-          'EcoLogits method; hardware data/reference.json',
+          'EcoLogits method; data/reference.json',
         );
         step(
           'prefill energy per input token',
@@ -379,10 +495,7 @@ function estimateWith(
         step('decode energy', e.decodeWh, 'Wh', 'output tokens · decode J per token / 3600', FIT_SOURCE);
       }
     }
-    if (operation === 'fine_tuning') {
-      warnings.push(
-        warning('calibration-weak', 'Fine-tuning energy from 6·P·tokens FLOPs at an assumed MFU.'),
-      );
+    if (ctx.operation === 'fine_tuning') {
       step(
         'GPU energy (training)',
         gpuWh[1],
@@ -393,44 +506,46 @@ function estimateWith(
     }
   }
 
-  // Measured energy replaces the model's figure; the range collapses to the conversion's.
-  const serverFactor = triple(c.serverFactor);
-  const pue = triple(profile.pue);
-  if (event.measuredEnergy) {
-    const m = event.measuredEnergy;
+  // Boundaries. Measured energy replaces the model's figure; the range collapses to the conversion's.
+  const { serverFactor, pue } = ctx;
+  const measured = event.measuredEnergy;
+  if (measured) {
     for (const s of S) {
-      const factor =
-        m.boundary === 'gpu' ? 1 : m.boundary === 'server' ? serverFactor[s] : serverFactor[s] * pue[s];
-      gpuWh[s] = m.wh / factor;
+      const f =
+        measured.boundary === 'gpu'
+          ? 1
+          : measured.boundary === 'server'
+            ? serverFactor[s]
+            : serverFactor[s] * pue[s];
+      gpuWh[s] = measured.wh / f;
     }
-    warnings.push(warning('measured-energy-used', `${m.wh} Wh at the ${m.boundary} boundary.`));
+    warnings.push(warning('measured-energy-used', `${measured.wh} Wh at the ${measured.boundary} boundary.`));
   }
-
   const boundary = options.boundary ?? 'facility';
   const serverWh = mul(gpuWh, serverFactor);
   const facilityWh = mul(serverWh, pue);
-  if (event.measuredEnergy) {
-    const m = event.measuredEnergy;
-    const exact = m.boundary === 'gpu' ? gpuWh : m.boundary === 'server' ? serverWh : facilityWh;
-    exact[0] = exact[2] = exact[1] = m.wh;
+  if (measured) {
+    const exact =
+      measured.boundary === 'gpu' ? gpuWh : measured.boundary === 'server' ? serverWh : facilityWh;
+    exact[0] = exact[2] = exact[1] = measured.wh;
   }
   const energy = boundary === 'gpu' ? gpuWh : boundary === 'server' ? serverWh : facilityWh;
   step('server energy', serverWh[1], 'Wh', 'GPU energy · server factor', c.serverFactor.source);
   step('facility energy', facilityWh[1], 'Wh', 'server energy · PUE', profile.sources[0] ?? '');
 
-  // Grid intensity.
-  const grid = gridFor(ref, event, profile, options.trace, warnings);
-  step(
-    'grid intensity',
-    grid.factor.gPerKwh,
-    'gCO2e/kWh',
-    `zone ${grid.zone}${grid.hourly ? ', hourly trace' : ', annual average'}`,
-    grid.hourly?.source ?? grid.factor.source,
-  );
+  // Carbon: the annual average, or the event's hour in a trace.
+  const grid = options.trace ? hourlyGrid(ctx.grid, event, options.trace, warnings) : ctx.grid;
   const intensity = grid.factor.gPerKwh;
   const location = scale(energy, intensity / 1000);
   const market =
     event.marketFactorGPerKwh !== undefined ? scale(energy, event.marketFactorGPerKwh / 1000) : null;
+  step(
+    'grid intensity',
+    intensity,
+    'gCO2e/kWh',
+    `zone ${grid.zone}${grid.hourly ? ', hourly trace' : ', annual average'}`,
+    grid.factor.source,
+  );
   step(
     'carbon (location-based)',
     location[1],
@@ -439,9 +554,8 @@ function estimateWith(
     grid.factor.source,
   );
 
-  // Water: on-site cooling on IT (server) energy, off-site on facility energy.
-  const wueOn = triple(profile.wueOnsiteLPerKwh);
-  const offsite = waterFor(ref, grid.zone, warnings);
+  // Water: on-site cooling on IT (server) energy, off-site generation water on facility energy.
+  const { wueOn, offsite } = ctx;
   const water: Triple = [0, 0, 0];
   for (const s of S) water[s] = serverWh[s] * wueOn[s] + facilityWh[s] * offsite.lPerKwh; // Wh·L/kWh = mL
   step(
@@ -453,15 +567,12 @@ function estimateWith(
   );
 
   // Embodied: GPU-seconds × (GPU + server share) / lifetime.
-  const lifetime = triple(c.hardwareLifetimeYears);
-  if (gpu.embodiedExtrapolated)
-    warnings.push(warning('embodied-extrapolated', `${gpu.id} uses a similar GPU's figure.`));
   const gpuSeconds: Triple = [0, 0, 0];
   const embodied: Triple = [0, 0, 0];
-  const perGpuKg = gpu.embodiedKgCO2e + c.serverEmbodiedKgCO2ePerGpu.value;
+  const watts = gpu.tdpW * c.gpuPowerFraction.value;
   for (const s of S) {
-    gpuSeconds[s] = (gpuWh[s] * 3600) / (gpu.tdpW * c.gpuPowerFraction.value);
-    embodied[s] = (perGpuKg * 1000 * gpuSeconds[s]) / (lifetime[s] * SECONDS_PER_YEAR);
+    gpuSeconds[s] = (gpuWh[s] * 3600) / watts;
+    embodied[s] = (ctx.perGpuKg * 1000 * gpuSeconds[s]) / (ctx.lifetime[s] * SECONDS_PER_YEAR);
   }
   step(
     'GPU-seconds',
@@ -478,53 +589,27 @@ function estimateWith(
     gpu.sources[0] ?? '',
   );
 
-  const cost = costFor(ref, model, deployment, event, units, warnings);
-  if (cost)
-    step(
-      'cost',
-      cost.mid,
-      'USD',
-      'units · public list price',
-      ref.prices.get(model.id.toLowerCase())?.source ?? '',
-    );
-
-  const priceSource = cost ? ref.prices.get(model.id.toLowerCase())?.source : undefined;
-  const sourcesKey = `${model.provider}/${model.id}|${profile.id}|${grid.zone}|${grid.hourly ? 'h' : 'y'}|${gpu.id}|${priceSource ? 'p' : ''}`;
-  let sources = caches.sources.get(sourcesKey);
-  if (!sources) {
-    sources = [
-      ...new Set([
-        ...model.sources,
-        FIT_SOURCE,
-        ...profile.sources,
-        grid.hourly?.source ?? grid.factor.source,
-        offsite.source,
-        ...gpu.sources,
-        c.serverFactor.source,
-        ...(priceSource ? [priceSource] : []),
-      ]),
-    ].filter(Boolean);
-    caches.sources.set(sourcesKey, sources);
-  }
+  const cost = costFor(ctx, event, units, warnings);
+  if (cost) step('cost', cost.mid, 'USD', 'units · public list price', ctx.price?.source ?? '');
 
   return {
     ...(event.id ? { eventId: event.id } : {}),
-    model: { id: model.id, provider: profile.id, modality: model.modality, operation },
+    model: { id: model.id, provider: profile.id, modality: model.modality, operation: ctx.operation },
     boundary,
     energyWh: toRange(energy),
     carbonGCO2e: { location: toRange(location), market: market ? toRange(market) : null },
     waterMl: toRange(water),
     embodiedGCO2e: toRange(embodied),
     costUsd: cost,
-    ghg: ghgScopes(deployment),
+    ghg: ghgScopes(ctx.deployment),
     assumptions: {
-      deployment,
+      deployment: ctx.deployment,
       provider: profile.id,
       model: {
         architecture: model.architecture,
         totalParamsB: toRange(total),
         activeParamsB: toRange(active),
-        origin,
+        origin: ctx.origin,
       },
       units,
       hardware: {
@@ -532,7 +617,7 @@ function estimateWith(
         gpuCount: toRange(gpuCount),
         batchSize: { low: batch[0], mid: batch[1], high: batch[2] },
         precision,
-        coefficientsFrom,
+        coefficientsFrom: ctx.coefficientsFrom,
       },
       energyAtGpuWh: toRange(gpuWh),
       serverFactor: toRange(serverFactor),
@@ -542,7 +627,7 @@ function estimateWith(
       grid: {
         zone: grid.zone,
         gPerKwh: intensity,
-        source: grid.hourly?.source ?? grid.factor.source,
+        source: grid.factor.source,
         year: grid.factor.year,
         ...(grid.hourly ? { hour: new Date(grid.hourly.startMs).toISOString() } : {}),
       },
@@ -550,11 +635,11 @@ function estimateWith(
       embodied: {
         gpuKgCO2e: gpu.embodiedKgCO2e,
         serverKgCO2ePerGpu: c.serverEmbodiedKgCO2ePerGpu.value,
-        lifetimeYears: { low: lifetime[0], mid: lifetime[1], high: lifetime[2] },
+        lifetimeYears: { low: ctx.lifetime[0], mid: ctx.lifetime[1], high: ctx.lifetime[2] },
         gpuSeconds: toRange(gpuSeconds),
       },
     },
-    sources,
+    sources: grid.hourly ? [...ctx.sources, grid.factor.source] : ctx.sources,
     warnings,
     methodologyVersion: METHODOLOGY_VERSION,
   };
@@ -578,7 +663,6 @@ function explainStep(explain: ExplainStep[]): Step {
 function textWorkload(
   event: UsageEvent,
   model: ModelRecord,
-  operation: Operation,
   c: ReferenceData['methodology']['constants'],
   warnings: Warning[],
 ): { prefillTokens: number; outputTokens: number; paramShare: number; units: Record<string, number> } {
@@ -658,7 +742,7 @@ function textWorkload(
       };
     }
     default:
-      if (operation === 'fine_tuning' && input === 0) {
+      if (event.operation === 'fine_tuning' && input === 0) {
         throw new GreenprintError(
           'invalid_input',
           'A fine-tuning estimate needs the training tokens (dataset tokens × epochs): --input-tokens N.',
@@ -698,40 +782,44 @@ function checkUnitsFitModality(event: UsageEvent, modality: Modality): void {
   }
 }
 
-function gridFor(
+/** The annual-average intensity for the event's region, the provider's default, or the world. */
+function annualGrid(
   ref: ReferenceData,
   event: UsageEvent,
   profile: ProviderProfile,
-  trace: HourlyTrace | undefined,
   warnings: Warning[],
 ): GridLookup {
-  let lookup: GridLookup;
-  if (event.region) {
-    lookup = gridIntensityGPerKwh(ref.grid, zoneForRegion(event.region, ref.cloudRegions));
-  } else if (
-    profile.defaultRegion.toUpperCase() !== WORLD_ZONE &&
-    ref.grid.has(profile.defaultRegion.toUpperCase())
-  ) {
+  if (event.region) return gridIntensityGPerKwh(ref.grid, zoneForRegion(event.region, ref.cloudRegions));
+  const fallback = profile.defaultRegion.toUpperCase();
+  if (fallback !== WORLD_ZONE && ref.grid.has(fallback)) {
     warnings.push(warning('region-provider-default', `${profile.name}: ${profile.defaultRegion}.`));
-    lookup = gridIntensityGPerKwh(ref.grid, profile.defaultRegion.toUpperCase());
-  } else {
-    warnings.push(warning('region-unknown-world-average'));
-    lookup = gridIntensityGPerKwh(ref.grid, WORLD_ZONE);
+    return gridIntensityGPerKwh(ref.grid, fallback);
   }
-  if (!trace) return lookup;
-  if (!event.startTime)
+  warnings.push(warning('region-unknown-world-average'));
+  return gridIntensityGPerKwh(ref.grid, WORLD_ZONE);
+}
+
+/** The trace's value for the event's hour; the annual average (with a warning) outside the trace. */
+function hourlyGrid(
+  annual: GridLookup,
+  event: UsageEvent,
+  trace: HourlyTrace,
+  warnings: Warning[],
+): GridLookup {
+  if (!event.startTime) {
     throw new GreenprintError('invalid_input', 'An hourly trace needs the event time: --time ISO-8601.');
+  }
   const hit = hourlyIntensity(trace, Date.parse(event.startTime));
   if (!hit) {
     warnings.push(
       warning('grid-hour-outside-trace', `${event.startTime} is outside the ${trace.zone} trace.`),
     );
-    return lookup;
+    return annual;
   }
   return {
     zone: trace.zone.toUpperCase(),
     factor: {
-      ...lookup.factor,
+      ...annual.factor,
       gPerKwh: hit.gPerKwh,
       year: new Date(hit.startMs).getUTCFullYear(),
       source: trace.source,
@@ -758,18 +846,16 @@ function waterFor(
 }
 
 function costFor(
-  ref: ReferenceData,
-  model: ModelRecord,
-  deployment: Deployment,
+  ctx: Context,
   event: UsageEvent,
   units: Record<string, number>,
   warnings: Warning[],
 ): Range | null {
-  if (deployment !== 'managed_api') {
+  if (ctx.deployment !== 'managed_api') {
     warnings.push(warning('price-unknown', 'Self-hosted and rented GPUs: cost is your infrastructure bill.'));
     return null;
   }
-  const p = ref.prices.get(model.id.toLowerCase());
+  const p = ctx.price;
   let usd = 0;
   let priced = false;
   if (p) {
@@ -802,7 +888,7 @@ function costFor(
     }
   }
   if (!priced) {
-    warnings.push(warning('price-unknown', `No public price for ${model.id} in data/prices.json.`));
+    warnings.push(warning('price-unknown', `No public price for ${ctx.model.id} in data/prices.json.`));
     return null;
   }
   return { low: usd, mid: usd, high: usd };
