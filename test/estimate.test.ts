@@ -147,6 +147,10 @@ describe('carbon, water, embodied, scope', () => {
     const hour = trace.points.find((p) => p.startMs === Date.parse('2024-06-01T12:00:00Z'));
     expect(i.assumptions.grid.gPerKwh).toBe(hour?.gPerKwh);
     expect(i.assumptions.grid.hour).toBe('2024-06-01T12:00:00.000Z');
+    const noRegion = estimator.estimate({ ...llama8b, startTime: '2024-06-01T12:30:00Z' }, { trace });
+    expect(noRegion.assumptions.grid.zone).toBe('DE');
+    expect(noRegion.assumptions.wueOffsiteLPerKwh).toBe(ref.waterIntensity.get('DE')?.lPerKwh);
+    expect(noRegion.warnings.map((w) => w.code)).not.toContain('region-provider-default');
     const outside = estimator.estimate(
       { ...llama8b, region: 'DE', startTime: '2019-06-01T12:30:00Z' },
       { trace },

@@ -161,7 +161,7 @@ export function publishedComparisons(): {
       figure: 'SDXL, Luccioni et al. 2024 (A100-80GB, GPU+CPU+RAM, 11.4 kWh / 1,000 images)',
       publishedWh: 11.4,
       estimateWh: sdxl('A100-80GB', 50, 'server'),
-      note: 'estimate at server boundary, 50 steps, batch 1; the paper measured whole-process energy incl. loading and idle',
+      note: 'estimate at server boundary, 50 steps, batch 1; the paper measured with CodeCarbon (GPU + CPU + RAM) at batch 1; its image size and steps are not in our summary',
     },
   ];
 }

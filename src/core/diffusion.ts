@@ -1,5 +1,5 @@
 import { GreenprintError } from './errors.js';
-import { EXTRAPOLATION_WIDENING } from './hardware.js';
+import { EXTRAPOLATION_WIDENING, resolveGpu } from './hardware.js';
 import type { Coefficients, DiffusionFit, HardwareRecord, ModelRecord } from './reference.js';
 
 export interface DiffusionEnergyInput {
@@ -61,24 +61,26 @@ export function diffusionSizeIndex(
   return paramsB * ((width * height) / 64) * (guidance ? 2 : 1);
 }
 
-/** The diffusion fit for a GPU: measured, or the H100 fit scaled by W per FLOP/s (band widened). */
+/**
+ * The diffusion fit for a GPU: measured, or the closest measured GPU's (FP8-capable → H100, otherwise
+ * A100-40GB) scaled by W per FLOP/s for the denoiser and by W for the batch overhead, band widened.
+ */
 export function diffusionFitFor(
   fits: DiffusionFit[],
+  hardware: HardwareRecord[],
   gpu: HardwareRecord,
-  h100: HardwareRecord,
 ): { fit: DiffusionFit; extrapolatedFrom?: string } {
   const own = fits.find((f) => f.gpu === gpu.id);
   if (own) return { fit: own };
-  const base = fits.find((f) => f.gpu === h100.id);
-  if (!base)
-    throw new GreenprintError('invalid_reference_data', 'No diffusion coefficients for H100 are loaded.');
-  const ratio = gpu.tdpW / gpu.bf16Tflops / (h100.tdpW / h100.bf16Tflops);
+  const base = fits.find((f) => f.gpu === (gpu.fp8Tflops ? 'H100' : 'A100-40GB')) ?? fits[0];
+  if (!base) throw new GreenprintError('invalid_reference_data', 'No diffusion coefficients are loaded.');
+  const b = resolveGpu(hardware, base.gpu);
   return {
     fit: {
       ...base,
       gpu: gpu.id,
-      gpuFactor: base.gpuFactor * ratio,
-      batchOverheadJPerStep: base.batchOverheadJPerStep * (gpu.tdpW / h100.tdpW),
+      gpuFactor: base.gpuFactor * (gpu.tdpW / gpu.bf16Tflops / (b.tdpW / b.bf16Tflops)),
+      batchOverheadJPerStep: base.batchOverheadJPerStep * (gpu.tdpW / b.tdpW),
       band: {
         low: base.band.low * EXTRAPOLATION_WIDENING.low,
         high: base.band.high * EXTRAPOLATION_WIDENING.high,

@@ -18,7 +18,7 @@ import type {
 } from './reference.js';
 import { type GhgAttribution, ghgScopes } from './scope.js';
 import { textGpuEnergy, trainingGpuWh } from './text.js';
-import { type Warning, warning } from './warnings.js';
+import { WARNING_CODES, type Warning, type WarningCode, warning } from './warnings.js';
 
 /** Bumped whenever a formula or coefficient changes; stored with every ledger row. */
 export const METHODOLOGY_VERSION = '2026.11.0';
@@ -142,7 +142,6 @@ export function createEstimator(reference: ReferenceData): Estimator {
     ref: reference,
     models,
     providers,
-    h100: resolveGpu(reference.hardware, 'H100'),
     contexts: new Map(),
   };
   return { models, reference, estimate: (event, options = {}) => estimateWith(env, event, options) };
@@ -152,7 +151,6 @@ interface Env {
   ref: ReferenceData;
   models: ModelIndex;
   providers: Map<string, ProviderProfile>;
-  h100: HardwareRecord;
   /** Resolved contexts by the event fields they depend on; bounded. */
   contexts: Map<string, Context>;
 }
@@ -221,7 +219,7 @@ function contextFor(env: Env, event: UsageEvent, options: EstimateOptions): Cont
 }
 
 function resolveContext(env: Env, event: UsageEvent, options: EstimateOptions): Context {
-  const { ref, models, providers, h100 } = env;
+  const { ref, models, providers } = env;
   const c = ref.methodology.constants;
   const warnings: Warning[] = [];
 
@@ -253,7 +251,7 @@ function resolveContext(env: Env, event: UsageEvent, options: EstimateOptions): 
     model = requireModel(models, modelId, event.provider);
   }
   for (const w of model.warnings) {
-    if (w === 'model-arch-not-released' || w === 'model-arch-multimodal') warnings.push(warning(w));
+    if (w in WARNING_CODES) warnings.push(warning(w as WarningCode));
   }
 
   const allowed = MODALITY_OPERATIONS[model.modality];
@@ -302,7 +300,7 @@ function resolveContext(env: Env, event: UsageEvent, options: EstimateOptions): 
 
   if (isMedia) {
     const media = model.media ?? { nativeWidth: 1024, nativeHeight: 1024, defaultSteps: 50, guidance: true };
-    const { fit, extrapolatedFrom } = diffusionFitFor(ref.coefficients.diffusion, gpu, h100);
+    const { fit, extrapolatedFrom } = diffusionFitFor(ref.coefficients.diffusion, ref.hardware, gpu);
     if (extrapolatedFrom) coefficientsFrom = `${extrapolatedFrom} (scaled)`;
     const stepEnergyJ: Triple = [0, 0, 0];
     let fromSizeFit = false;
@@ -451,11 +449,12 @@ function estimateWith(env: Env, event: UsageEvent, options: EstimateOptions): Im
     const tokens = textWorkload(event, model, c, warnings);
     Object.assign(units, tokens.units);
     for (const s of S) {
-      const band = s === 0 ? fit.band.low : s === 2 ? fit.band.high : 1;
       if (ctx.operation === 'fine_tuning') {
-        gpuWh[s] = trainingGpuWh(active[s], tokens.prefillTokens, precision, gpu, c.trainingMfu.value) * band;
+        const tb = s === 0 ? c.trainingBand.low : s === 2 ? c.trainingBand.high : c.trainingBand.mid;
+        gpuWh[s] = trainingGpuWh(active[s], tokens.prefillTokens, precision, gpu, c.trainingMfu.value) * tb;
         continue;
       }
+      const band = s === 0 ? fit.band.low : s === 2 ? fit.band.high : 1;
       const e = textGpuEnergy({
         activeParamsB: active[s] * tokens.paramShare,
         totalParamsB: total[s] * tokens.paramShare,
@@ -555,7 +554,17 @@ function estimateWith(env: Env, event: UsageEvent, options: EstimateOptions): Im
   );
 
   // Water: on-site cooling on IT (server) energy, off-site generation water on facility energy.
-  const { wueOn, offsite } = ctx;
+  const { wueOn } = ctx;
+  let offsite = ctx.offsite;
+  if (grid.zone !== ctx.grid.zone) {
+    // The trace names the zone: water follows it, and the region fallback warnings no longer apply.
+    offsite = waterFor(env.ref, grid.zone, warnings);
+    for (let i = warnings.length - 1; i >= 0; i--) {
+      const code = warnings[i]?.code;
+      if (code === 'region-provider-default' || code === 'region-unknown-world-average')
+        warnings.splice(i, 1);
+    }
+  }
   const water: Triple = [0, 0, 0];
   for (const s of S) water[s] = serverWh[s] * wueOn[s] + facilityWh[s] * offsite.lPerKwh; // Wh·L/kWh = mL
   step(

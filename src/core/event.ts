@@ -66,6 +66,8 @@ export const usageEventSchema = z
         steps: z.number().int().positive().optional(),
       })
       .optional(),
+    /** Calls this event stands for (aggregated usage exports and invoices); default 1. Energy is linear in tokens, so totals stay right. */
+    requests: z.number().int().positive().optional(),
     /** ISO-8601 start time; selects the hour in an hourly grid trace. */
     startTime: z.string().datetime({ offset: true }).optional(),
     durationMs: z.number().nonnegative().optional(),

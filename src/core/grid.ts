@@ -17,8 +17,8 @@ export function zoneForRegion(region: string, cloudRegions: Map<string, CloudReg
 }
 
 /**
- * Annual-average grid intensity for a zone, gCO2e/kWh. Sub-national zones fall back to their
- * country (US-CAL-CISO → US) only when the zone itself is absent. Unknown zones throw.
+ * Annual-average grid intensity for a zone, gCO2e/kWh. Unknown zones throw `unknown_region` with the
+ * zones that start alike, never a silent fallback.
  */
 export function gridIntensityGPerKwh(grid: Map<string, GridFactor>, zone: string): GridLookup {
   const exact = grid.get(zone);

@@ -246,6 +246,7 @@ export const methodologyFileSchema = z.object({
     gpuPowerFraction: z.object({ value: z.number(), unit: z.string(), source: z.string() }),
     prefillMfu: z.object({ value: z.number(), unit: z.string(), source: z.string() }),
     trainingMfu: z.object({ value: z.number(), unit: z.string(), source: z.string() }),
+    trainingBand: rangeSchema.extend({ unit: z.string(), source: z.string() }),
     speechCharactersPerSecond: z.object({ value: z.number(), unit: z.string(), source: z.string() }),
     charactersPerToken: z.object({ value: z.number(), unit: z.string(), source: z.string() }),
   }),

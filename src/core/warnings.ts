@@ -8,7 +8,13 @@ export const WARNING_CODES = {
   'model-arch-multimodal': 'The model is multimodal; only the text path is modelled.',
   'model-size-user-supplied':
     'The model size comes from --params-billion / --active-params-billion, not the catalog.',
-  'model-size-class': 'The model is not in the catalog; it is estimated from the size class the caller gave.',
+  'params-approximate':
+    'The parameter count is derived from published component sizes, not stated by the authors.',
+  'architecture-assumed': 'The model architecture is not published; a diffusion model was assumed.',
+  'media-steps-assumed':
+    'The number of denoising steps the provider runs is not published; a default was assumed.',
+  'audio-token-rate-assumed':
+    'The audio tokens per second of this model are not published; a typical codec rate was assumed.',
   'hardware-assumed': 'The serving GPU type is not known for this provider; a default GPU was assumed.',
   'hardware-extrapolated':
     'No measurements exist for this GPU; its coefficients are scaled from a measured GPU by spec sheet ratios.',

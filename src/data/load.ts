@@ -105,7 +105,7 @@ function gridTable(): Map<string, GridFactor> {
   for (const year of years) {
     const table = electricityMaps[`yearly${year}`].data;
     for (const [zone, v] of Object.entries(table)) {
-      if (grid.has(zone) || typeof v.carbonIntensity?.value !== 'number') continue;
+      if (grid.has(zone.toUpperCase()) || typeof v.carbonIntensity?.value !== 'number') continue;
       grid.set(zone.toUpperCase(), {
         gPerKwh: v.carbonIntensity.value,
         year,
