@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 
-function cli(...argv: string[]): { code: number; out: string; err: string } {
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = run(
+  const code = await run(
     argv,
     (s) => (out += `${s}\n`),
     (s) => (err += `${s}\n`),
@@ -14,8 +14,8 @@ function cli(...argv: string[]): { code: number; out: string; err: string } {
 }
 
 describe('greenprint estimate', () => {
-  it('--json prints exactly the Impact object', () => {
-    const r = cli(
+  it('--json prints exactly the Impact object', async () => {
+    const r = await cli(
       'estimate',
       '--model',
       'meta-llama/Llama-3.1-8B-Instruct',
@@ -46,8 +46,8 @@ describe('greenprint estimate', () => {
     expect(impact.energyWh.low).toBeLessThan(impact.energyWh.high);
   });
 
-  it('prints a readable table with ranges and warnings', () => {
-    const r = cli(
+  it('prints a readable table with ranges and warnings', async () => {
+    const r = await cli(
       'estimate',
       '--model',
       'gpt-4o',
@@ -64,8 +64,8 @@ describe('greenprint estimate', () => {
     expect(r.out).toContain('Grid: FR');
   });
 
-  it('explain prints each intermediate value with formula and source', () => {
-    const r = cli(
+  it('explain prints each intermediate value with formula and source', async () => {
+    const r = await cli(
       'explain',
       '--model',
       'mistralai/Mistral-7B-Instruct-v0.3',
@@ -95,14 +95,14 @@ describe('greenprint estimate', () => {
     [['--model', 'gpt-4o', '--precision', 'fp4'], /--precision must be one of bf16, fp8, int4/],
     [['--model', 'gpt-4o', '--active-params-billion', '3'], /needs --params-billion/],
     [['--output-tokens', '3'], /Missing --model/],
-  ])('bad input %j exits 2 with a message', (args, message) => {
-    const r = cli('estimate', ...(args as string[]));
+  ])('bad input %j exits 2 with a message', async (args, message) => {
+    const r = await cli('estimate', ...(args as string[]));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message as RegExp);
   });
 
-  it('estimates an open model that is not in the catalog from its size', () => {
-    const r = cli(
+  it('estimates an open model that is not in the catalog from its size', async () => {
+    const r = await cli(
       'estimate',
       '--model',
       'acme/my-13b',
@@ -118,17 +118,17 @@ describe('greenprint estimate', () => {
 });
 
 describe('greenprint models', () => {
-  it('lists and searches the catalog', () => {
-    const all = cli('models', '--json');
+  it('lists and searches the catalog', async () => {
+    const all = await cli('models', '--json');
     expect(JSON.parse(all.out).length).toBeGreaterThan(400);
-    const found = cli('models', '--search', 'sdxl');
+    const found = await cli('models', '--search', 'sdxl');
     expect(found.out).toContain('stabilityai/sdxl-turbo');
     expect(found.out).not.toContain('gpt-4o');
   });
 });
 
 describe('the greenprint process', () => {
-  it('runs as a command and exits 2 on bad input', () => {
+  it('runs as a command and exits 2 on bad input', async () => {
     const node = (args: string[]) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/cli.ts', ...args], {
         encoding: 'utf8',

@@ -57,12 +57,18 @@ export const ESTIMATE_FLAGS = {
   help: { type: 'boolean', short: 'h', help: 'Show help' },
 } as const;
 
-type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; help: string }>;
+export type FlagSpec = Record<
+  string,
+  { type: 'string' | 'boolean'; short?: string; multiple?: boolean; help: string }
+>;
 
 /** Parses argv strictly: unknown flags and stray positionals are errors (exit code 2). */
 export function parseFlags<T extends FlagSpec>(spec: T, argv: string[], positionals = 0) {
   const options = Object.fromEntries(
-    Object.entries(spec).map(([k, v]) => [k, v.short ? { type: v.type, short: v.short } : { type: v.type }]),
+    Object.entries(spec).map(([k, v]) => [
+      k,
+      { type: v.type, ...(v.short ? { short: v.short } : {}), ...(v.multiple ? { multiple: true } : {}) },
+    ]),
   );
   // `--flag -5` would read as two options; join them so the value check can explain the problem.
   const args: string[] = [];
@@ -78,7 +84,10 @@ export function parseFlags<T extends FlagSpec>(spec: T, argv: string[], position
     if (parsed.positionals.length > positionals) {
       throw new GreenprintError('invalid_input', `Unexpected argument "${parsed.positionals[positionals]}".`);
     }
-    return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+    return parsed as {
+      values: Record<string, string | boolean | string[] | undefined>;
+      positionals: string[];
+    };
   } catch (error) {
     if (error instanceof GreenprintError) throw error;
     throw new GreenprintError(
@@ -138,7 +147,7 @@ function positiveInt(values: Record<string, unknown>, flag: string): number | un
 }
 
 /** Turns estimate flags into a usage event and estimate options, rejecting impossible input. */
-export function eventFromFlags(values: Record<string, string | boolean | undefined>): {
+export function eventFromFlags(values: Record<string, string | boolean | string[] | undefined>): {
   event: UsageEvent;
   options: Omit<EstimateOptions, 'trace'> & { tracePath?: string };
 } {

@@ -3,6 +3,7 @@ import { createEstimator, type ExplainStep, GreenprintError } from '../core/inde
 import { loadReferenceData, readTrace } from '../data/index.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import { formatExplain, formatImpact, formatModels } from './format.js';
+import { type Io, importCommand, recomputeCommand, reportCommand } from './ledger-commands.js';
 
 const MODELS_FLAGS = {
   search: { type: 'string', help: 'Only models whose id, alias or provider contains this text' },
@@ -20,13 +21,23 @@ Usage:
   greenprint estimate --model <id> [flags]   Footprint of one call, with ranges, assumptions and warnings
   greenprint explain  --model <id> [flags]   The same, with every intermediate value, formula and source
   greenprint models   [--search text] [--json]  The model catalog
+  greenprint import   <file> [flags]         Usage events into the ledger (JSONL, CSV, OpenAI usage export, invoice)
+  greenprint report   [--by stage] [--view inventory|sci|process] [--format json|csv|md|html]
+                                             Totals with ranges, GHG inventory, SCI, process map
+  greenprint recompute                       Re-estimate stored events after a methodology change
   greenprint --version
 
 Run \`greenprint <command> --help\` for a command's flags. Methodology: docs/methodology.md`;
 
-/** Runs the CLI; returns the exit code (0 ok, 2 bad input, 1 internal error). */
-export function run(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+/** Runs the CLI; resolves to the exit code (0 ok, 2 bad input, 1 internal error). */
+export async function run(
+  argv: string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  progress = false,
+): Promise<number> {
   const [command, ...rest] = argv;
+  const io: Io = { out, err, progress };
   try {
     switch (command) {
       case 'estimate':
@@ -34,6 +45,12 @@ export function run(argv: string[], out: (s: string) => void, err: (s: string) =
         return estimateCommand(command, rest, out);
       case 'models':
         return modelsCommand(rest, out);
+      case 'import':
+        return await importCommand(rest, io);
+      case 'report':
+        return await reportCommand(rest, io);
+      case 'recompute':
+        return await recomputeCommand(rest, io);
       case '--version':
       case '-v':
         out(version());

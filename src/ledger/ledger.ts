@@ -1,0 +1,497 @@
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, type Kysely, Migrator, sql, type Transaction } from 'kysely';
+import {
+  createEstimator,
+  type Estimator,
+  GreenprintError,
+  type Impact,
+  type UsageEvent,
+} from '../core/index.js';
+import { type Connection, connect, type DialectName } from './connect.js';
+import {
+  type Database,
+  type EventsTable,
+  type FactorsTable,
+  type LedgerRow,
+  ROLLUP_KEYS,
+  ROLLUP_MEASURES,
+  type RollupsTable,
+  type RunStagesTable,
+} from './database.js';
+import { migrationProvider } from './migrations/index.js';
+import type { RecordResult } from './types.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Column order of the events table, fixed so one compiled INSERT serves every batch. */
+const EVENT_COLUMNS: (keyof EventsTable)[] = [
+  'id',
+  'ts_ms',
+  'project',
+  'pipeline',
+  'stage',
+  'run',
+  'model',
+  'methodology_version',
+  'energy_wh_low',
+  'energy_wh_mid',
+  'energy_wh_high',
+  'carbon_g_mid',
+  'water_ml_mid',
+  'embodied_g_mid',
+  'cost_usd',
+  'event_json',
+];
+
+export interface LedgerOptions {
+  /** Database URL or SQLite path (see `resolveDatabaseUrl`). */
+  url: string;
+  estimator: Estimator;
+  /** Clock for events without a start time; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * The append-only ledger of usage events and their impacts, with rollups kept on ingest so
+ * reports never scan raw events. One class for SQLite and PostgreSQL through Kysely.
+ */
+export class Ledger {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly location: string;
+  readonly estimator: Estimator;
+  private readonly conn: Connection;
+  private readonly now: () => number;
+  private readonly insertCache = new Map<number, string>();
+
+  private constructor(conn: Connection, estimator: Estimator, now: () => number) {
+    this.conn = conn;
+    this.db = conn.db;
+    this.dialect = conn.dialect;
+    this.location = conn.location;
+    this.estimator = estimator;
+    this.now = now;
+  }
+
+  /** Connects and migrates to the latest schema. */
+  static async open(options: LedgerOptions): Promise<Ledger> {
+    const ledger = new Ledger(connect(options.url), options.estimator, options.now ?? Date.now);
+    await ledger.migrate();
+    return ledger;
+  }
+
+  async migrate(): Promise<void> {
+    // On PostgreSQL the migration tables live in the connection's own schema (search_path), so
+    // several ledgers can share one database.
+    const schema =
+      this.dialect === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s
+        : undefined;
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new GreenprintError(
+        'invalid_reference_data',
+        `Ledger migration ${failed?.migrationName ?? ''} failed on ${this.location}: ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /**
+   * Estimates and stores events in one transaction per call: each event whose id is new is stored
+   * and added to the rollups; a known id is skipped; an event that cannot be estimated is rejected
+   * with its reason and the rest still land.
+   */
+  async record(events: UsageEvent[]): Promise<RecordResult> {
+    const rows: LedgerRow[] = [];
+    const rejected: RecordResult['rejected'] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as UsageEvent;
+      try {
+        rows.push(this.toRow(event, this.estimator.estimate(event)));
+      } catch (error) {
+        if (!(error instanceof GreenprintError)) throw error;
+        rejected.push({
+          index: i,
+          ...(event.id ? { id: event.id } : {}),
+          code: error.code,
+          reason: error.message,
+        });
+      }
+    }
+    if (rows.length === 0) return { inserted: 0, duplicates: 0, rejected };
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const fresh = await this.insertEvents(trx, rows);
+      await this.addToRollups(trx, fresh);
+      return fresh.length;
+    });
+    return { inserted, duplicates: rows.length - inserted, rejected };
+  }
+
+  /** The stored row for one event: dimensions, units, the impact's ranges and the event itself. */
+  toRow(event: UsageEvent, impact: Impact): LedgerRow {
+    const ts = event.startTime ? Date.parse(event.startTime) : this.now();
+    const a = impact.assumptions;
+    const market = impact.carbonGCO2e.market ?? impact.carbonGCO2e.location;
+    const requests = event.requests ?? 1;
+    return {
+      id: event.id ?? `gp_${randomUUID()}`,
+      ts_ms: ts,
+      hour: Math.floor(ts / HOUR_MS),
+      organisation: event.organisation ?? '',
+      project: event.project ?? '',
+      pipeline: event.pipeline ?? '',
+      stage: event.stage ?? '',
+      run: event.run ?? '',
+      team: event.team ?? '',
+      provider: impact.model.provider,
+      model: impact.model.id,
+      region: a.grid.zone,
+      deployment: a.deployment,
+      scope: impact.ghg.operational.scope,
+      scope_category: impact.ghg.operational.category ?? 0,
+      embodied_scope: impact.ghg.embodied.scope,
+      embodied_category: impact.ghg.embodied.category ?? 0,
+      requests,
+      input_tokens: event.inputTokens ?? 0,
+      output_tokens: event.outputTokens ?? event.reasoningTokens ?? 0,
+      cached_tokens: event.cachedInputTokens ?? 0,
+      reasoning_tokens: event.reasoningTokens ?? 0,
+      images: a.units.images ?? 0,
+      audio_seconds: a.units.audioSeconds ?? 0,
+      video_seconds: a.units.videoSeconds ?? 0,
+      measured: event.measuredEnergy ? 1 : 0,
+      has_market: impact.carbonGCO2e.market ? 1 : 0,
+      cost_usd: impact.costUsd?.mid ?? null,
+      grid_g_per_kwh: a.grid.gPerKwh,
+      grid_source: a.grid.source,
+      grid_year: a.grid.year,
+      methodology_version: impact.methodologyVersion,
+      event_json: JSON.stringify(event),
+      energy_wh_low: impact.energyWh.low,
+      energy_wh_mid: impact.energyWh.mid,
+      energy_wh_high: impact.energyWh.high,
+      carbon_g_low: impact.carbonGCO2e.location.low,
+      carbon_g_mid: impact.carbonGCO2e.location.mid,
+      carbon_g_high: impact.carbonGCO2e.location.high,
+      // Without a supplier factor the market-based figure falls back to location-based (no residual-mix data).
+      carbon_market_g_low: market.low,
+      carbon_market_g_mid: market.mid,
+      carbon_market_g_high: market.high,
+      water_ml_low: impact.waterMl.low,
+      water_ml_mid: impact.waterMl.mid,
+      water_ml_high: impact.waterMl.high,
+      embodied_g_low: impact.embodiedGCO2e.low,
+      embodied_g_mid: impact.embodiedGCO2e.mid,
+      embodied_g_high: impact.embodiedGCO2e.high,
+    };
+  }
+
+  /** Inserts rows, skipping known ids; returns the rows actually stored. */
+  private async insertEvents(trx: Transaction<Database>, rows: LedgerRow[]): Promise<LedgerRow[]> {
+    const perChunk = Math.floor(Math.min(this.conn.maxParameters, 30_000) / EVENT_COLUMNS.length);
+    const stored = new Set<string>();
+    for (let start = 0; start < rows.length; start += perChunk) {
+      const chunk = rows.slice(start, start + perChunk);
+      const params: unknown[] = [];
+      for (const row of chunk) for (const col of EVENT_COLUMNS) params.push(row[col]);
+      const result = await trx.executeQuery<{ id: string }>(
+        CompiledQuery.raw(this.insertSql(chunk.length), params),
+      );
+      for (const r of result.rows) stored.add(r.id);
+    }
+    // Within one batch a repeated id is stored once: keep the first occurrence only.
+    const fresh: LedgerRow[] = [];
+    for (const row of rows) {
+      if (stored.delete(row.id)) fresh.push(row);
+    }
+    return fresh;
+  }
+
+  /** The parameterised multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id, compiled by Kysely once per size. */
+  private insertSql(count: number): string {
+    let text = this.insertCache.get(count);
+    if (!text) {
+      const template = Object.fromEntries(EVENT_COLUMNS.map((c) => [c, null])) as unknown as EventsTable;
+      text = this.db
+        .insertInto('events')
+        .values(Array.from({ length: count }, () => template))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
+        .compile().sql;
+      this.insertCache.set(count, text);
+    }
+    return text;
+  }
+
+  /** Folds stored rows into the hourly rollups, the run/stage table and the factor table. */
+  private async addToRollups(trx: Transaction<Database>, rows: LedgerRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const rollups = new Map<string, RollupsTable>();
+    const runs = new Map<string, RunStagesTable>();
+    const factors = new Map<string, FactorsTable>();
+    for (const r of rows) {
+      const key = `${r.hour}\u0001${r.organisation}\u0001${r.project}\u0001${r.pipeline}\u0001${r.stage}\u0001${r.model}\u0001${r.provider}\u0001${r.region}\u0001${r.deployment}\u0001${r.scope}\u0001${r.scope_category}\u0001${r.embodied_scope}\u0001${r.embodied_category}`;
+      let agg = rollups.get(key);
+      if (!agg) {
+        agg = Object.fromEntries([
+          ...ROLLUP_KEYS.map((k) => [k, r[k]]),
+          ...ROLLUP_MEASURES.map((m) => [m, 0]),
+        ]) as RollupsTable;
+        rollups.set(key, agg);
+      }
+      agg.events += 1;
+      agg.requests += r.requests;
+      agg.input_tokens += r.input_tokens;
+      agg.output_tokens += r.output_tokens;
+      agg.cached_tokens += r.cached_tokens;
+      agg.reasoning_tokens += r.reasoning_tokens;
+      agg.images += r.images;
+      agg.audio_seconds += r.audio_seconds;
+      agg.video_seconds += r.video_seconds;
+      agg.measured += r.measured;
+      agg.has_market += r.has_market;
+      agg.cost_usd += r.cost_usd ?? 0;
+      agg.priced += r.cost_usd === null ? 0 : 1;
+      for (const m of RANGE_MEASURES) agg[m] += r[m] as number;
+
+      if (r.pipeline || r.run) {
+        const rk = `${r.project}\u0001${r.pipeline}\u0001${r.run}\u0001${r.stage}`;
+        let rs = runs.get(rk);
+        if (!rs) {
+          rs = {
+            project: r.project,
+            pipeline: r.pipeline,
+            run: r.run,
+            stage: r.stage,
+            first_ts_ms: r.ts_ms,
+            events: 0,
+            requests: 0,
+            energy_wh_low: 0,
+            energy_wh_mid: 0,
+            energy_wh_high: 0,
+            carbon_g_low: 0,
+            carbon_g_mid: 0,
+            carbon_g_high: 0,
+            embodied_g_mid: 0,
+          };
+          runs.set(rk, rs);
+        }
+        rs.first_ts_ms = Math.min(rs.first_ts_ms, r.ts_ms);
+        rs.events += 1;
+        rs.requests += r.requests;
+        rs.energy_wh_low += r.energy_wh_low;
+        rs.energy_wh_mid += r.energy_wh_mid;
+        rs.energy_wh_high += r.energy_wh_high;
+        rs.carbon_g_low += r.carbon_g_low;
+        rs.carbon_g_mid += r.carbon_g_mid;
+        rs.carbon_g_high += r.carbon_g_high;
+        rs.embodied_g_mid += r.embodied_g_mid;
+      }
+
+      const year = r.grid_year ?? 0;
+      const fk = `${r.region}\u0001${r.grid_source}\u0001${year}\u0001${r.methodology_version}`;
+      let f = factors.get(fk);
+      if (!f) {
+        f = {
+          zone: r.region,
+          source: r.grid_source,
+          year,
+          methodology_version: r.methodology_version,
+          g_per_kwh_min: r.grid_g_per_kwh,
+          g_per_kwh_max: r.grid_g_per_kwh,
+          events: 0,
+          energy_wh_mid: 0,
+        };
+        factors.set(fk, f);
+      }
+      f.g_per_kwh_min = Math.min(f.g_per_kwh_min, r.grid_g_per_kwh);
+      f.g_per_kwh_max = Math.max(f.g_per_kwh_max, r.grid_g_per_kwh);
+      f.events += 1;
+      f.energy_wh_mid += r.energy_wh_mid;
+    }
+    await upsertAdding(trx, 'rollups', [...rollups.values()], ROLLUP_KEYS, ROLLUP_MEASURES, []);
+    await upsertAdding(
+      trx,
+      'run_stages',
+      [...runs.values()],
+      ['project', 'pipeline', 'run', 'stage'],
+      [
+        'events',
+        'requests',
+        'energy_wh_low',
+        'energy_wh_mid',
+        'energy_wh_high',
+        'carbon_g_low',
+        'carbon_g_mid',
+        'carbon_g_high',
+        'embodied_g_mid',
+      ],
+      [['first_ts_ms', 'min']],
+    );
+    await upsertAdding(
+      trx,
+      'factors',
+      [...factors.values()],
+      ['zone', 'source', 'year', 'methodology_version'],
+      ['events', 'energy_wh_mid'],
+      [
+        ['g_per_kwh_min', 'min'],
+        ['g_per_kwh_max', 'max'],
+      ],
+    );
+  }
+
+  /**
+   * Re-estimates every stored event with the current estimator, rewrites its figures and rebuilds
+   * the rollups in one transaction, so a report never sees half a recompute. Returns what moved.
+   */
+  async recompute(onProgress?: (done: number) => void): Promise<RecomputeResult> {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await totals(trx);
+      await trx.deleteFrom('rollups').execute();
+      await trx.deleteFrom('run_stages').execute();
+      await trx.deleteFrom('factors').execute();
+      let after = '';
+      let done = 0;
+      let changed = 0;
+      const failed: { id: string; reason: string }[] = [];
+      for (;;) {
+        const page = await trx
+          .selectFrom('events')
+          .select(['id', 'event_json', 'energy_wh_mid', 'carbon_g_mid', 'methodology_version'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(5000)
+          .execute();
+        if (page.length === 0) break;
+        const rows: LedgerRow[] = [];
+        for (const stored of page) {
+          const event = JSON.parse(stored.event_json) as UsageEvent;
+          try {
+            const row = this.toRow({ ...event, id: stored.id }, this.estimator.estimate(event));
+            if (
+              Math.abs(row.energy_wh_mid - stored.energy_wh_mid) > 1e-9 * Math.max(1, stored.energy_wh_mid) ||
+              Math.abs(row.carbon_g_mid - stored.carbon_g_mid) > 1e-9 * Math.max(1, stored.carbon_g_mid) ||
+              row.methodology_version !== stored.methodology_version
+            ) {
+              changed++;
+              await trx
+                .updateTable('events')
+                .set({
+                  methodology_version: row.methodology_version,
+                  energy_wh_low: row.energy_wh_low,
+                  energy_wh_mid: row.energy_wh_mid,
+                  energy_wh_high: row.energy_wh_high,
+                  carbon_g_mid: row.carbon_g_mid,
+                  water_ml_mid: row.water_ml_mid,
+                  embodied_g_mid: row.embodied_g_mid,
+                  cost_usd: row.cost_usd,
+                })
+                .where('id', '=', stored.id)
+                .execute();
+            }
+            rows.push(row);
+          } catch (error) {
+            if (!(error instanceof GreenprintError)) throw error;
+            // An event the current methodology cannot estimate keeps its stored figures out of the totals.
+            failed.push({ id: stored.id, reason: error.message });
+          }
+        }
+        await this.addToRollups(trx, rows);
+        done += page.length;
+        onProgress?.(done);
+        after = (page[page.length - 1] as { id: string }).id;
+      }
+      return { events: done, changed, failed, before, after: await totals(trx) };
+    });
+  }
+}
+
+export interface Totals {
+  events: number;
+  energyWhMid: number;
+  carbonGMid: number;
+  waterMlMid: number;
+  embodiedGMid: number;
+}
+
+export interface RecomputeResult {
+  events: number;
+  changed: number;
+  failed: { id: string; reason: string }[];
+  before: Totals;
+  after: Totals;
+}
+
+async function totals(db: Kysely<Database> | Transaction<Database>): Promise<Totals> {
+  const r = await db
+    .selectFrom('rollups')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>('events'), eb.lit(0)).as('events'),
+      eb.fn.coalesce(eb.fn.sum<number>('energy_wh_mid'), eb.lit(0)).as('energy'),
+      eb.fn.coalesce(eb.fn.sum<number>('carbon_g_mid'), eb.lit(0)).as('carbon'),
+      eb.fn.coalesce(eb.fn.sum<number>('water_ml_mid'), eb.lit(0)).as('water'),
+      eb.fn.coalesce(eb.fn.sum<number>('embodied_g_mid'), eb.lit(0)).as('embodied'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    events: Number(r.events),
+    energyWhMid: Number(r.energy),
+    carbonGMid: Number(r.carbon),
+    waterMlMid: Number(r.water),
+    embodiedGMid: Number(r.embodied),
+  };
+}
+
+const RANGE_MEASURES = ROLLUP_MEASURES.filter((m) => /_(low|mid|high)$/.test(m)) as (keyof LedgerRow &
+  (typeof ROLLUP_MEASURES)[number])[];
+
+/**
+ * INSERT … ON CONFLICT (key) DO UPDATE adding the measures to the stored row, and folding the
+ * `extremes` columns with min/max (CASE, which both dialects understand).
+ */
+async function upsertAdding<T extends keyof Database>(
+  trx: Transaction<Database>,
+  table: T,
+  rows: Database[T][],
+  keys: readonly string[],
+  measures: readonly string[],
+  extremes: [string, 'min' | 'max'][],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] as object).length;
+  const perChunk = Math.max(1, Math.floor(30_000 / columns));
+  for (let start = 0; start < rows.length; start += perChunk) {
+    const chunk = rows.slice(start, start + perChunk);
+    const set: Record<string, unknown> = {};
+    for (const m of measures) set[m] = sql`${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`;
+    for (const [col, fn] of extremes) {
+      const op = fn === 'min' ? sql`<` : sql`>`;
+      set[col] =
+        sql`CASE WHEN ${sql.ref(`excluded.${col}`)} ${op} ${sql.ref(`${table}.${col}`)} THEN ${sql.ref(`excluded.${col}`)} ELSE ${sql.ref(`${table}.${col}`)} END`;
+    }
+    await (trx as unknown as Kysely<Record<string, Record<string, unknown>>>)
+      .insertInto(table)
+      .values(chunk as Record<string, unknown>[])
+      .onConflict((oc) => oc.columns(keys as never[]).doUpdateSet(set as never))
+      .execute();
+  }
+}
+
+/** Opens the ledger at `url` with the given estimator (or one over the shipped reference data). */
+export async function openLedger(url: string, estimator?: Estimator): Promise<Ledger> {
+  const est = estimator ?? createEstimator((await import('../data/index.js')).loadReferenceData());
+  return Ledger.open({ url, estimator: est });
+}
