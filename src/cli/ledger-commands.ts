@@ -351,3 +351,44 @@ export async function recomputeCommand(argv: string[], io: Io): Promise<number> 
   );
   return 0;
 }
+
+export const SERVE_FLAGS = {
+  host: { type: 'string', help: 'Address to listen on (default 127.0.0.1)' },
+  port: { type: 'string', help: 'Port (default 8787)' },
+  db: DB_FLAG,
+  help: { type: 'boolean', short: 'h', help: 'Show help' },
+} as const satisfies FlagSpec;
+
+/** `greenprint serve`: the OTLP receiver and ledger API until SIGINT/SIGTERM. */
+export async function serveCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(SERVE_FLAGS, argv);
+  if (values.help) {
+    io.out(
+      `greenprint serve [flags]\n\nOTLP/HTTP receiver (POST /v1/traces) and ledger API (GET /v1/ledger/report|inventory|sci|process).\n\n${helpFor(SERVE_FLAGS)}`,
+    );
+    return 0;
+  }
+  const port = values.port === undefined ? 8787 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new GreenprintError('invalid_input', `--port must be 0–65535; got "${values.port}".`);
+  const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+  const ledger = await openFromFlags(values.db);
+  const { serve } = await import('@hono/node-server');
+  const { createApp } = await import('../server/app.js');
+  const app = createApp({ ledger });
+  await new Promise<void>((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+      io.out(
+        `Greenprint listening on http://${host}:${info.port} (ledger: ${ledger.location}); OTLP traces at /v1/traces`,
+      );
+    });
+    const stop = () => {
+      server.close(() => {
+        void ledger.close().then(resolve);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -3,7 +3,7 @@ import { createEstimator, type ExplainStep, GreenprintError } from '../core/inde
 import { loadReferenceData, readTrace } from '../data/index.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import { formatExplain, formatImpact, formatModels } from './format.js';
-import { type Io, importCommand, recomputeCommand, reportCommand } from './ledger-commands.js';
+import { type Io, importCommand, recomputeCommand, reportCommand, serveCommand } from './ledger-commands.js';
 
 const MODELS_FLAGS = {
   search: { type: 'string', help: 'Only models whose id, alias or provider contains this text' },
@@ -25,6 +25,7 @@ Usage:
   greenprint report   [--by stage] [--view inventory|sci|process] [--format json|csv|md|html]
                                              Totals with ranges, GHG inventory, SCI, process map
   greenprint recompute                       Re-estimate stored events after a methodology change
+  greenprint serve    [--port 8787]          OTLP/HTTP receiver (POST /v1/traces) and ledger API on 127.0.0.1
   greenprint --version
 
 Run \`greenprint <command> --help\` for a command's flags. Methodology: docs/methodology.md`;
@@ -51,6 +52,8 @@ export async function run(
         return await reportCommand(rest, io);
       case 'recompute':
         return await recomputeCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
       case '--version':
       case '-v':
         out(version());

@@ -48,7 +48,19 @@ export function planColumns(
     (explicit ? entry.explicit : entry.automatic).push(column);
     byField.set(field, entry);
   };
+  const seen = new Set<string>();
   for (const column of header) {
+    // csv-parse keys records by name, so a repeated column would silently keep only its last cell.
+    if (seen.has(column) && (map[column] !== undefined || resolveField(column))) {
+      throw new GreenprintError(
+        'invalid_input',
+        `Column "${column}" appears twice in the header; rename one.`,
+        {
+          column,
+        },
+      );
+    }
+    seen.add(column);
     const mapped = map[column];
     if (mapped !== undefined) {
       add(resolveField(mapped) ?? mapped, column, true);

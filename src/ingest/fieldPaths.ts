@@ -82,7 +82,7 @@ export const COLUMN_ALIASES: Readonly<Record<string, string>> = {
 
 const FIELDS_BY_LOWER = new Map(Object.keys(FIELD_KINDS).map((f) => [f.toLowerCase(), f]));
 
-/** Lower case, spaces and hyphens as underscores: `Prompt Tokens` and `prompt-tokens` become `prompt_tokens`. */
+/** Lower case, spaces and hyphens as underscores: `Prompt Tokens`, `prompt-tokens` become `prompt_tokens`. */
 export function normalizeColumn(name: string): string {
   return name
     .trim()

@@ -93,6 +93,16 @@ describe('readEvents: CSV', () => {
     );
   });
 
+  it('refuses a header that repeats a column it would read', async () => {
+    const path = file(
+      'dup.csv',
+      ['model,prompt_tokens,prompt_tokens,note,note', 'gpt-4o,5,6,a,b'].join('\n'),
+    );
+    await expect(collect(path)).rejects.toThrow('Column "prompt_tokens" appears twice in the header');
+    const ignored = file('dup2.csv', ['model,note,note', 'gpt-4o,a,b'].join('\n'));
+    expect((await collect(ignored))[0]?.event?.requestModel).toBe('gpt-4o');
+  });
+
   it('parses numbers strictly and names the column in the error', async () => {
     const path = file(
       'strict.csv',
@@ -227,6 +237,8 @@ describe('readEvents: invoice', () => {
 
   it('needs both unit and units columns', async () => {
     const path = file('half.csv', ['date,model,unit', '2024-07-01,gpt-4o,input_tokens'].join('\n'));
-    await expect(collect(path, { format: 'invoice' })).rejects.toThrow(/needs a "unit" column and a "units"/);
+    await expect(collect(path, { format: 'invoice' })).rejects.toThrow(
+      /needs a "unit" and a "units" \(or "quantity"\) column/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { readCsvRecords } from './csvRecords.js';
 import { fieldKind, normalizeColumn, resolveField, setField } from './fieldPaths.js';
 import type { RawRow } from './types.js';
 
-/** Invoice columns about the line's quantity: `unit` says what is counted, `units` (or `quantity`) how much. */
+/** Invoice columns for the line's quantity: `unit` says what is counted, `units` (or `quantity`) how much. */
 const UNIT_COLUMNS = ['unit'];
 const AMOUNT_COLUMNS = ['units', 'quantity'];
 

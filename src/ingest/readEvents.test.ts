@@ -22,7 +22,7 @@ async function collect(path: string, options?: ReadOptions): Promise<ImportItem[
 }
 
 describe('readEvents: JSON Lines', () => {
-  it('reports each bad row of the sample with its line number and reason, keeping the good ones', async () => {
+  it('reports each bad row of the sample with its line and reason, keeping the good ones', async () => {
     const items = await collect(new URL('bad-rows.jsonl', EXAMPLES).pathname);
     expect(items.map((i) => [i.line, i.event ? 'ok' : 'error'])).toEqual([
       [1, 'ok'],

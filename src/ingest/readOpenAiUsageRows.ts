@@ -78,8 +78,7 @@ function* rowsOf(
       yield {
         line: lineOf(bucket, n),
         where: `bucket ${n}${note}`,
-        error:
-          'expected an OpenAI usage bucket {"object":"bucket","start_time":…,"results":[…]} or a page of them',
+        error: 'expected an OpenAI usage bucket {"object":"bucket","start_time":…,"results":[…]} or a page',
       };
       continue;
     }

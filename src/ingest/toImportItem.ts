@@ -31,7 +31,7 @@ function mergeUnder(under: object, over: Record<string, unknown>): Record<string
   return merged;
 }
 
-/** `field: problem` pairs from the validator, each with the value's origin (a CSV column, an export field). */
+/** `field: problem` pairs from the validator, each with the value's origin (CSV column, export field). */
 function describeProblems(error: GreenprintError, sources: Record<string, string>): string {
   const problems = Array.isArray(error.details.problems) ? (error.details.problems as string[]) : [];
   if (problems.length === 0) return error.message;

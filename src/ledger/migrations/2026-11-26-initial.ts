@@ -76,7 +76,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ['factors', 'run_stages', 'rollups', 'events'])
     await db.schema.dropTable(t).ifExists().execute();

@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { GreenprintError, HTTP_STATUS_BY_CODE } from '../core/index.js';
+import {
+  type GroupBy,
+  inventory,
+  type Ledger,
+  processMap,
+  report,
+  type SciUnit,
+  sci,
+} from '../ledger/index.js';
+import { otlpRoutes } from '../otlp/index.js';
+
+/**
+ * The HTTP surface of `greenprint serve`: the OTLP/HTTP trace receiver (`POST /v1/traces`) feeding
+ * the ledger, and read-only ledger reports (`GET /v1/ledger/report|inventory|sci|process`).
+ */
+export function createApp(options: { ledger: Ledger }): Hono {
+  const { ledger } = options;
+  const app = new Hono();
+  app.route('/', otlpRoutes({ record: (events) => ledger.record(events) }));
+  app.get('/healthz', (c) => c.json({ ok: true, ledger: ledger.dialect }));
+  app.get('/v1/ledger/:view', async function ledgerView(c) {
+    const q = c.req.query();
+    const query = {
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      by: (q.by ?? '').split(',').filter(Boolean) as GroupBy[],
+      where: Object.fromEntries(
+        (['project', 'pipeline', 'stage', 'model', 'provider', 'region'] as const)
+          .filter((k) => q[k])
+          .map((k) => [k, q[k]]),
+      ),
+    };
+    switch (c.req.param('view')) {
+      case 'report':
+        return c.json(await report(ledger, query));
+      case 'inventory':
+        return c.json(await inventory(ledger, query));
+      case 'sci':
+        return c.json(await sci(ledger, (q.unit ?? 'call') as SciUnit, query));
+      case 'process':
+        return c.json(await processMap(ledger, query.where));
+      default:
+        throw new GreenprintError(
+          'invalid_input',
+          'Unknown ledger view. Use report, inventory, sci or process.',
+        );
+    }
+  });
+  app.onError(function renderError(error, c) {
+    if (error instanceof GreenprintError) {
+      return c.json(
+        { error: { code: error.code, message: error.message } },
+        HTTP_STATUS_BY_CODE[error.code] as ContentfulStatusCode,
+      );
+    }
+    return c.json(
+      { error: { code: 'internal_error', message: 'Unexpected server error; see the server log.' } },
+      500,
+    );
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
+  );
+  return app;
+}
