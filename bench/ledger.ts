@@ -34,7 +34,15 @@ const PIPELINES: { pipeline: string; stages: [string, Partial<UsageEvent>][] }[]
     stages: [
       ['brief', { requestModel: 'gpt-4o', provider: 'openai' }],
       ['script', { requestModel: 'claude-sonnet-4-5', provider: 'anthropic' }],
-      ['storyboard', { requestModel: 'stabilityai/stable-diffusion-xl-base-1.0', operation: 'image_generation', deployment: 'self_hosted', provider: 'self_hosted' }],
+      [
+        'storyboard',
+        {
+          requestModel: 'stabilityai/stable-diffusion-xl-base-1.0',
+          operation: 'image_generation',
+          deployment: 'self_hosted',
+          provider: 'self_hosted',
+        },
+      ],
       ['voice-over', { requestModel: 'tts-1', provider: 'openai' }],
       ['captions', { requestModel: 'whisper-1', provider: 'openai' }],
     ],
@@ -44,7 +52,14 @@ const PIPELINES: { pipeline: string; stages: [string, Partial<UsageEvent>][] }[]
     stages: [
       ['embed', { requestModel: 'text-embedding-3-small', provider: 'openai' }],
       ['describe', { requestModel: 'gpt-4o-mini', provider: 'openai' }],
-      ['translate', { requestModel: 'meta-llama/Llama-3.1-8B-Instruct', deployment: 'self_hosted', provider: 'self_hosted' }],
+      [
+        'translate',
+        {
+          requestModel: 'meta-llama/Llama-3.1-8B-Instruct',
+          deployment: 'self_hosted',
+          provider: 'self_hosted',
+        },
+      ],
       ['review', { requestModel: 'gpt-4o-mini', provider: 'openai' }],
     ],
   },
@@ -81,7 +96,12 @@ function eventAt(i: number): UsageEvent {
     case 'text-embedding-3-small':
       return { ...base, inputTokens: 200 + (i % 2000) };
     default:
-      return { ...base, inputTokens: 300 + ((i * 37) % 4000), outputTokens: 50 + ((i * 13) % 900), cachedInputTokens: i % 5 === 0 ? 256 : 0 };
+      return {
+        ...base,
+        inputTokens: 300 + ((i * 37) % 4000),
+        outputTokens: 50 + ((i * 13) % 900),
+        cachedInputTokens: i % 5 === 0 ? 256 : 0,
+      };
   }
 }
 
@@ -171,7 +191,12 @@ async function reports(ledger: Ledger): Promise<Result['reports']> {
     { name: 'by stage', ms: await medianMs(() => report(ledger, { by: ['stage'] })) },
     { name: 'by model, day', ms: await medianMs(() => report(ledger, { by: ['model', 'day'] })) },
     { name: 'by scope, month', ms: await medianMs(() => report(ledger, { by: ['scope', 'month'] })) },
-    { name: 'by project, pipeline, stage (one week)', ms: await medianMs(() => report(ledger, { by: ['project', 'pipeline', 'stage'], from: '2024-06-08', to: '2024-06-15' })) },
+    {
+      name: 'by project, pipeline, stage (one week)',
+      ms: await medianMs(() =>
+        report(ledger, { by: ['project', 'pipeline', 'stage'], from: '2024-06-08', to: '2024-06-15' }),
+      ),
+    },
   ];
 }
 
@@ -184,7 +209,13 @@ const results: Result[] = [];
     const baselinePerSecond = await baselineSqlite(dir);
     const ledger = await Ledger.open({ url: join(dir, 'ledger.db'), estimator });
     const ledgerPerSecond = await ingest(ledger, 'sqlite');
-    results.push({ dialect: 'sqlite', events: N, baselinePerSecond, ledgerPerSecond, reports: await reports(ledger) });
+    results.push({
+      dialect: 'sqlite',
+      events: N,
+      baselinePerSecond,
+      ledgerPerSecond,
+      reports: await reports(ledger),
+    });
     await ledger.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -201,7 +232,13 @@ if (!args.includes('--sqlite-only')) {
     const baselinePerSecond = await baselinePostgres(url);
     const ledger = await Ledger.open({ url, estimator });
     const ledgerPerSecond = await ingest(ledger, 'postgres');
-    results.push({ dialect: 'postgres', events: N, baselinePerSecond, ledgerPerSecond, reports: await reports(ledger) });
+    results.push({
+      dialect: 'postgres',
+      events: N,
+      baselinePerSecond,
+      ledgerPerSecond,
+      reports: await reports(ledger),
+    });
     await ledger.close();
   } finally {
     await admin.query(`drop schema if exists ${schema} cascade`);
@@ -212,19 +249,35 @@ if (!args.includes('--sqlite-only')) {
 clearInterval(sampler);
 const targets: Record<string, number> = { sqlite: 100_000, postgres: 20_000 };
 if (json) {
-  console.log(JSON.stringify({ events: N, peakRssMb: peakRss / 2 ** 20, targets, reportTargetMs: 200, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      { events: N, peakRssMb: peakRss / 2 ** 20, targets, reportTargetMs: 200, results },
+      null,
+      2,
+    ),
+  );
 } else {
   const f = (x: number) => Math.round(x).toLocaleString('en-US');
-  console.log(`\nLedger ingest, ${N.toLocaleString('en-US')} synthetic events (estimate + store + rollups), one process`);
-  console.log(`${'dialect'.padEnd(10)}${'baseline ev/s'.padStart(15)}${'ledger ev/s'.padStart(14)}${'× baseline'.padStart(12)}${'target ev/s'.padStart(13)}${'× target'.padStart(10)}`);
+  console.log(
+    `\nLedger ingest, ${N.toLocaleString('en-US')} synthetic events (estimate + store + rollups), one process`,
+  );
+  console.log(
+    `${'dialect'.padEnd(10)}${'baseline ev/s'.padStart(15)}${'ledger ev/s'.padStart(14)}${'× baseline'.padStart(12)}${'target ev/s'.padStart(13)}${'× target'.padStart(10)}`,
+  );
   for (const r of results) {
     const t = targets[r.dialect] ?? 1;
-    console.log(`${r.dialect.padEnd(10)}${f(r.baselinePerSecond).padStart(15)}${f(r.ledgerPerSecond).padStart(14)}${(r.ledgerPerSecond / r.baselinePerSecond).toFixed(2).padStart(12)}${f(t).padStart(13)}${(r.ledgerPerSecond / t).toFixed(2).padStart(10)}`);
+    console.log(
+      `${r.dialect.padEnd(10)}${f(r.baselinePerSecond).padStart(15)}${f(r.ledgerPerSecond).padStart(14)}${(r.ledgerPerSecond / r.baselinePerSecond).toFixed(2).padStart(12)}${f(t).padStart(13)}${(r.ledgerPerSecond / t).toFixed(2).padStart(10)}`,
+    );
   }
   console.log(`\nReport latency over the rollups (median of 5; target ≤ 200 ms)`);
   console.log(`${'report'.padEnd(42)}${results.map((r) => `${r.dialect} ms`.padStart(14)).join('')}`);
   for (let i = 0; i < (results[0]?.reports.length ?? 0); i++) {
-    console.log(`${(results[0]?.reports[i]?.name ?? '').padEnd(42)}${results.map((r) => (r.reports[i]?.ms ?? 0).toFixed(1).padStart(14)).join('')}`);
+    console.log(
+      `${(results[0]?.reports[i]?.name ?? '').padEnd(42)}${results.map((r) => (r.reports[i]?.ms ?? 0).toFixed(1).padStart(14)).join('')}`,
+    );
   }
-  console.log(`\nPeak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MB (target < 500 MB). Baseline: (id, event_json) rows by the bare driver, no estimate, no rollups.`);
+  console.log(
+    `\nPeak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MB (target < 500 MB). Baseline: (id, event_json) rows by the bare driver, no estimate, no rollups.`,
+  );
 }

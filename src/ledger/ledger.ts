@@ -8,16 +8,7 @@ import {
   type UsageEvent,
 } from '../core/index.js';
 import { type Connection, connect, type DialectName } from './connect.js';
-import {
-  type Database,
-  type EventsTable,
-  type FactorsTable,
-  type LedgerRow,
-  ROLLUP_KEYS,
-  ROLLUP_MEASURES,
-  type RollupsTable,
-  type RunStagesTable,
-} from './database.js';
+import { type Database, type EventsTable, type LedgerRow, ROLLUP_KEYS, ROLLUP_MEASURES } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import type { RecordResult } from './types.js';
 
@@ -63,6 +54,8 @@ export class Ledger {
   private readonly conn: Connection;
   private readonly now: () => number;
   private readonly insertCache = new Map<number, string>();
+  /** Compiled upsert statements by table and row count. */
+  private readonly statements = new Map<string, string>();
 
   private constructor(conn: Connection, estimator: Estimator, now: () => number) {
     this.conn = conn;
@@ -238,66 +231,91 @@ export class Ledger {
   /** Folds stored rows into the hourly rollups, the run/stage table and the factor table. */
   private async addToRollups(trx: Transaction<Database>, rows: LedgerRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const rollups = new Map<string, RollupsTable>();
-    const runs = new Map<string, RunStagesTable>();
-    const factors = new Map<string, FactorsTable>();
+    // Accumulate in flat number arrays: one allocation per group, monomorphic arithmetic per event.
+    const rollups = new Map<string, { key: (string | number)[]; m: Float64Array }>();
+    const runs = new Map<string, { key: string[]; first: number; m: Float64Array }>();
+    const factors = new Map<
+      string,
+      { key: (string | number)[]; min: number; max: number; events: number; energy: number }
+    >();
     for (const r of rows) {
-      const key = `${r.hour}\u0001${r.organisation}\u0001${r.project}\u0001${r.pipeline}\u0001${r.stage}\u0001${r.model}\u0001${r.provider}\u0001${r.region}\u0001${r.deployment}\u0001${r.scope}\u0001${r.scope_category}\u0001${r.embodied_scope}\u0001${r.embodied_category}`;
-      let agg = rollups.get(key);
+      const rk = `${r.hour}\u0001${r.organisation}\u0001${r.project}\u0001${r.pipeline}\u0001${r.stage}\u0001${r.model}\u0001${r.provider}\u0001${r.region}\u0001${r.deployment}\u0001${r.scope}\u0001${r.scope_category}\u0001${r.embodied_scope}\u0001${r.embodied_category}`;
+      let agg = rollups.get(rk);
       if (!agg) {
-        agg = Object.fromEntries([
-          ...ROLLUP_KEYS.map((k) => [k, r[k]]),
-          ...ROLLUP_MEASURES.map((m) => [m, 0]),
-        ]) as RollupsTable;
-        rollups.set(key, agg);
+        agg = {
+          key: [
+            r.hour,
+            r.organisation,
+            r.project,
+            r.pipeline,
+            r.stage,
+            r.model,
+            r.provider,
+            r.region,
+            r.deployment,
+            r.scope,
+            r.scope_category,
+            r.embodied_scope,
+            r.embodied_category,
+          ],
+          m: new Float64Array(ROLLUP_MEASURES.length),
+        };
+        rollups.set(rk, agg);
       }
-      agg.events += 1;
-      agg.requests += r.requests;
-      agg.input_tokens += r.input_tokens;
-      agg.output_tokens += r.output_tokens;
-      agg.cached_tokens += r.cached_tokens;
-      agg.reasoning_tokens += r.reasoning_tokens;
-      agg.images += r.images;
-      agg.audio_seconds += r.audio_seconds;
-      agg.video_seconds += r.video_seconds;
-      agg.measured += r.measured;
-      agg.has_market += r.has_market;
-      agg.cost_usd += r.cost_usd ?? 0;
-      agg.priced += r.cost_usd === null ? 0 : 1;
-      for (const m of RANGE_MEASURES) agg[m] += r[m] as number;
+      // Order of ROLLUP_MEASURES.
+      const m = agg.m;
+      add(m, 0, 1);
+      add(m, 1, r.requests);
+      add(m, 2, r.input_tokens);
+      add(m, 3, r.output_tokens);
+      add(m, 4, r.cached_tokens);
+      add(m, 5, r.reasoning_tokens);
+      add(m, 6, r.images);
+      add(m, 7, r.audio_seconds);
+      add(m, 8, r.video_seconds);
+      add(m, 9, r.measured);
+      add(m, 10, r.has_market);
+      add(m, 11, r.cost_usd ?? 0);
+      add(m, 12, r.cost_usd === null ? 0 : 1);
+      add(m, 13, r.energy_wh_low);
+      add(m, 14, r.energy_wh_mid);
+      add(m, 15, r.energy_wh_high);
+      add(m, 16, r.carbon_g_low);
+      add(m, 17, r.carbon_g_mid);
+      add(m, 18, r.carbon_g_high);
+      add(m, 19, r.carbon_market_g_low);
+      add(m, 20, r.carbon_market_g_mid);
+      add(m, 21, r.carbon_market_g_high);
+      add(m, 22, r.water_ml_low);
+      add(m, 23, r.water_ml_mid);
+      add(m, 24, r.water_ml_high);
+      add(m, 25, r.embodied_g_low);
+      add(m, 26, r.embodied_g_mid);
+      add(m, 27, r.embodied_g_high);
 
       if (r.pipeline || r.run) {
-        const rk = `${r.project}\u0001${r.pipeline}\u0001${r.run}\u0001${r.stage}`;
-        let rs = runs.get(rk);
+        const k = `${r.project}\u0001${r.pipeline}\u0001${r.run}\u0001${r.stage}`;
+        let rs = runs.get(k);
         if (!rs) {
           rs = {
-            project: r.project,
-            pipeline: r.pipeline,
-            run: r.run,
-            stage: r.stage,
-            first_ts_ms: r.ts_ms,
-            events: 0,
-            requests: 0,
-            energy_wh_low: 0,
-            energy_wh_mid: 0,
-            energy_wh_high: 0,
-            carbon_g_low: 0,
-            carbon_g_mid: 0,
-            carbon_g_high: 0,
-            embodied_g_mid: 0,
+            key: [r.project, r.pipeline, r.run, r.stage],
+            first: r.ts_ms,
+            m: new Float64Array(RUN_MEASURES.length),
           };
-          runs.set(rk, rs);
+          runs.set(k, rs);
         }
-        rs.first_ts_ms = Math.min(rs.first_ts_ms, r.ts_ms);
-        rs.events += 1;
-        rs.requests += r.requests;
-        rs.energy_wh_low += r.energy_wh_low;
-        rs.energy_wh_mid += r.energy_wh_mid;
-        rs.energy_wh_high += r.energy_wh_high;
-        rs.carbon_g_low += r.carbon_g_low;
-        rs.carbon_g_mid += r.carbon_g_mid;
-        rs.carbon_g_high += r.carbon_g_high;
-        rs.embodied_g_mid += r.embodied_g_mid;
+        if (r.ts_ms < rs.first) rs.first = r.ts_ms;
+        // Order of RUN_MEASURES.
+        const q = rs.m;
+        add(q, 0, 1);
+        add(q, 1, r.requests);
+        add(q, 2, r.energy_wh_low);
+        add(q, 3, r.energy_wh_mid);
+        add(q, 4, r.energy_wh_high);
+        add(q, 5, r.carbon_g_low);
+        add(q, 6, r.carbon_g_mid);
+        add(q, 7, r.carbon_g_high);
+        add(q, 8, r.embodied_g_mid);
       }
 
       const year = r.grid_year ?? 0;
@@ -305,45 +323,54 @@ export class Ledger {
       let f = factors.get(fk);
       if (!f) {
         f = {
-          zone: r.region,
-          source: r.grid_source,
-          year,
-          methodology_version: r.methodology_version,
-          g_per_kwh_min: r.grid_g_per_kwh,
-          g_per_kwh_max: r.grid_g_per_kwh,
+          key: [r.region, r.grid_source, year, r.methodology_version],
+          min: r.grid_g_per_kwh,
+          max: r.grid_g_per_kwh,
           events: 0,
-          energy_wh_mid: 0,
+          energy: 0,
         };
         factors.set(fk, f);
       }
-      f.g_per_kwh_min = Math.min(f.g_per_kwh_min, r.grid_g_per_kwh);
-      f.g_per_kwh_max = Math.max(f.g_per_kwh_max, r.grid_g_per_kwh);
+      if (r.grid_g_per_kwh < f.min) f.min = r.grid_g_per_kwh;
+      if (r.grid_g_per_kwh > f.max) f.max = r.grid_g_per_kwh;
       f.events += 1;
-      f.energy_wh_mid += r.energy_wh_mid;
+      f.energy += r.energy_wh_mid;
     }
-    await upsertAdding(trx, 'rollups', [...rollups.values()], ROLLUP_KEYS, ROLLUP_MEASURES, []);
     await upsertAdding(
       trx,
+      this.statements,
+      'rollups',
+      [...ROLLUP_KEYS, ...ROLLUP_MEASURES],
+      [...rollups.values()].map((a) => concat(a.key, a.m)),
+      ROLLUP_KEYS,
+      ROLLUP_MEASURES,
+      [],
+    );
+    await upsertAdding(
+      trx,
+      this.statements,
       'run_stages',
-      [...runs.values()],
+      ['project', 'pipeline', 'run', 'stage', 'first_ts_ms', ...RUN_MEASURES],
+      [...runs.values()].map((a) => concat([...a.key, a.first], a.m)),
       ['project', 'pipeline', 'run', 'stage'],
-      [
-        'events',
-        'requests',
-        'energy_wh_low',
-        'energy_wh_mid',
-        'energy_wh_high',
-        'carbon_g_low',
-        'carbon_g_mid',
-        'carbon_g_high',
-        'embodied_g_mid',
-      ],
+      RUN_MEASURES,
       [['first_ts_ms', 'min']],
     );
     await upsertAdding(
       trx,
+      this.statements,
       'factors',
-      [...factors.values()],
+      [
+        'zone',
+        'source',
+        'year',
+        'methodology_version',
+        'g_per_kwh_min',
+        'g_per_kwh_max',
+        'events',
+        'energy_wh_mid',
+      ],
+      [...factors.values()].map((f) => [...f.key, f.min, f.max, f.events, f.energy]),
       ['zone', 'source', 'year', 'methodology_version'],
       ['events', 'energy_wh_mid'],
       [
@@ -455,38 +482,74 @@ async function totals(db: Kysely<Database> | Transaction<Database>): Promise<Tot
   };
 }
 
-const RANGE_MEASURES = ROLLUP_MEASURES.filter((m) => /_(low|mid|high)$/.test(m)) as (keyof LedgerRow &
-  (typeof ROLLUP_MEASURES)[number])[];
+/** `[...head, ...tail]` without the iterator protocol a spread of a typed array goes through. */
+function concat(head: readonly unknown[], tail: Float64Array): unknown[] {
+  const out = new Array<unknown>(head.length + tail.length);
+  for (let i = 0; i < head.length; i++) out[i] = head[i];
+  for (let i = 0; i < tail.length; i++) out[head.length + i] = tail[i];
+  return out;
+}
+
+function add(acc: Float64Array, i: number, v: number): void {
+  acc[i] = (acc[i] as number) + v;
+}
+
+/** Measures of the run_stages table, in the order `addToRollups` accumulates them. */
+const RUN_MEASURES = [
+  'events',
+  'requests',
+  'energy_wh_low',
+  'energy_wh_mid',
+  'energy_wh_high',
+  'carbon_g_low',
+  'carbon_g_mid',
+  'carbon_g_high',
+  'embodied_g_mid',
+] as const;
 
 /**
  * INSERT … ON CONFLICT (key) DO UPDATE adding the measures to the stored row, and folding the
- * `extremes` columns with min/max (CASE, which both dialects understand).
+ * `extremes` columns with min/max (CASE, which both dialects understand). The statement is built by
+ * Kysely once per table and row count, then run with each chunk's parameters.
  */
-async function upsertAdding<T extends keyof Database>(
+async function upsertAdding(
   trx: Transaction<Database>,
-  table: T,
-  rows: Database[T][],
+  cache: Map<string, string>,
+  table: keyof Database,
+  columns: readonly string[],
+  rows: unknown[][],
   keys: readonly string[],
   measures: readonly string[],
   extremes: [string, 'min' | 'max'][],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0] as object).length;
-  const perChunk = Math.max(1, Math.floor(30_000 / columns));
+  const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk);
-    const set: Record<string, unknown> = {};
-    for (const m of measures) set[m] = sql`${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`;
-    for (const [col, fn] of extremes) {
-      const op = fn === 'min' ? sql`<` : sql`>`;
-      set[col] =
-        sql`CASE WHEN ${sql.ref(`excluded.${col}`)} ${op} ${sql.ref(`${table}.${col}`)} THEN ${sql.ref(`excluded.${col}`)} ELSE ${sql.ref(`${table}.${col}`)} END`;
+    const cacheKey = `${table}:${chunk.length}`;
+    let text = cache.get(cacheKey);
+    if (!text) {
+      const set: Record<string, unknown> = {};
+      for (const m of measures) set[m] = sql`${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`;
+      for (const [col, fn] of extremes) {
+        const op = fn === 'min' ? sql`<` : sql`>`;
+        set[col] =
+          sql`CASE WHEN ${sql.ref(`excluded.${col}`)} ${op} ${sql.ref(`${table}.${col}`)} THEN ${sql.ref(`excluded.${col}`)} ELSE ${sql.ref(`${table}.${col}`)} END`;
+      }
+      const template = Object.fromEntries(columns.map((c) => [c, null]));
+      text = (trx as unknown as Kysely<Record<string, Record<string, unknown>>>)
+        .insertInto(table)
+        .values(Array.from({ length: chunk.length }, () => template))
+        .onConflict((oc) => oc.columns(keys as never[]).doUpdateSet(set as never))
+        .compile().sql;
+      cache.set(cacheKey, text);
     }
-    await (trx as unknown as Kysely<Record<string, Record<string, unknown>>>)
-      .insertInto(table)
-      .values(chunk as Record<string, unknown>[])
-      .onConflict((oc) => oc.columns(keys as never[]).doUpdateSet(set as never))
-      .execute();
+    const width = columns.length;
+    const params = new Array<unknown>(chunk.length * width);
+    for (let i = 0; i < chunk.length; i++) {
+      const row = chunk[i] as unknown[];
+      for (let j = 0; j < width; j++) params[i * width + j] = row[j];
+    }
+    await trx.executeQuery(CompiledQuery.raw(text, params));
   }
 }
 
