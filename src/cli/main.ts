@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEstimator, type ExplainStep, GreenprintError } from '../core/index.js';
+import { createEstimator, type ExplainStep, GreenprintError, INPUT_ERROR_CODES } from '../core/index.js';
 import { loadReferenceData, readTrace } from '../data/index.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import { formatExplain, formatImpact, formatModels } from './format.js';
@@ -73,7 +73,7 @@ export async function run(
   } catch (error) {
     if (error instanceof GreenprintError) {
       err(`greenprint: ${error.message}`);
-      return error.code === 'invalid_reference_data' ? 1 : 2;
+      return INPUT_ERROR_CODES.has(error.code) ? 2 : 1;
     }
     err(`greenprint: internal error: ${(error as Error).stack ?? error}`);
     return 1;

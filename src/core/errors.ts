@@ -9,6 +9,11 @@ export const ERROR_CODES = [
   'unsupported_operation',
   'invalid_reference_data',
   'invalid_trace',
+  'payload_too_large',
+  'unsupported_media_type',
+  'not_found',
+  'ledger_unavailable',
+  'internal_error',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -20,7 +25,24 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsupported_operation: 400,
   invalid_reference_data: 500,
   invalid_trace: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  not_found: 404,
+  ledger_unavailable: 503,
+  internal_error: 500,
 };
+
+/** Codes that mean the caller's input was wrong (CLI exit code 2); the others are failures (exit 1). */
+export const INPUT_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid_input',
+  'unknown_model',
+  'unknown_region',
+  'unsupported_operation',
+  'invalid_trace',
+  'payload_too_large',
+  'unsupported_media_type',
+  'not_found',
+]);
 
 export class GreenprintError extends Error {
   readonly code: ErrorCode;

@@ -9,7 +9,13 @@ export {
 } from './catalog.js';
 export { diffusionGpuEnergyJ, diffusionSizeIndex, diffusionStepEnergyJ } from './diffusion.js';
 export { type EcologitsResult, ecologitsLlmImpacts } from './ecologits.js';
-export { ERROR_CODES, type ErrorCode, GreenprintError, HTTP_STATUS_BY_CODE } from './errors.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  GreenprintError,
+  HTTP_STATUS_BY_CODE,
+  INPUT_ERROR_CODES,
+} from './errors.js';
 export {
   type Assumptions,
   createEstimator,

@@ -7,7 +7,7 @@ import {
   type Impact,
   type UsageEvent,
 } from '../core/index.js';
-import { type Connection, connect, type DialectName } from './connect.js';
+import { type Connection, connect, DATABASE_ENV, type DialectName } from './connect.js';
 import { type Database, type EventsTable, type LedgerRow, ROLLUP_KEYS, ROLLUP_MEASURES } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import type { RecordResult } from './types.js';
@@ -76,10 +76,20 @@ export class Ledger {
   async migrate(): Promise<void> {
     // On PostgreSQL the migration tables live in the connection's own schema (search_path), so
     // several ledgers can share one database.
-    const schema =
-      this.dialect === 'postgres'
-        ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s
-        : undefined;
+    let schema: string | undefined;
+    try {
+      schema =
+        this.dialect === 'postgres'
+          ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s
+          : undefined;
+    } catch (cause) {
+      throw new GreenprintError(
+        'ledger_unavailable',
+        `Cannot reach the ledger at ${this.location}: ${(cause as Error).message}. Check --db or ${DATABASE_ENV}.`,
+        {},
+        { cause },
+      );
+    }
     const migrator = new Migrator({
       db: this.db,
       provider: migrationProvider,
@@ -89,7 +99,7 @@ export class Ledger {
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
       throw new GreenprintError(
-        'invalid_reference_data',
+        'ledger_unavailable',
         `Ledger migration ${failed?.migrationName ?? ''} failed on ${this.location}: ${(error as Error).message}`,
         {},
         { cause: error },

@@ -4,7 +4,7 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { GreenprintError, HTTP_STATUS_BY_CODE, type UsageEvent } from '../core/index.js';
+import { type ErrorCode, GreenprintError, HTTP_STATUS_BY_CODE, type UsageEvent } from '../core/index.js';
 import type { RecordFn, RecordResult } from '../ledger/index.js';
 import { decodeTraceRequest, encodeTraceResponse, type OtlpPartialSuccess } from './protobuf.js';
 import { type OtlpTraceRequest, parseOtlpTraceRequest } from './request.js';
@@ -29,10 +29,10 @@ const FORMAT_BY_MEDIA_TYPE: ReadonlyMap<string, OtlpFormat> = new Map([
 ]);
 
 /**
- * Codes for failures of the transport itself, beside Greenprint's `ErrorCode`s (which keep their own
- * statuses). 503 is retryable in OTLP/HTTP, so an exporter resends the batch when the ledger is down.
+ * Stable codes for failures of the transport itself (HTTPException statuses). 503 is retryable in
+ * OTLP/HTTP, so an exporter resends the batch when the ledger is down.
  */
-const CODE_BY_STATUS: Partial<Record<number, string>> = {
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'invalid_input',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
