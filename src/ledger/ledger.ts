@@ -34,6 +34,26 @@ const EVENT_COLUMNS: (keyof EventsTable)[] = [
   'event_json',
 ];
 
+/** PostgreSQL array types of the event columns, for the unnest insert. */
+const PG_TYPES: Record<keyof EventsTable, string> = {
+  id: 'text',
+  ts_ms: 'bigint',
+  project: 'text',
+  pipeline: 'text',
+  stage: 'text',
+  run: 'text',
+  model: 'text',
+  methodology_version: 'text',
+  energy_wh_low: 'float8',
+  energy_wh_mid: 'float8',
+  energy_wh_high: 'float8',
+  carbon_g_mid: 'float8',
+  water_ml_mid: 'float8',
+  embodied_g_mid: 'float8',
+  cost_usd: 'float8',
+  event_json: 'text',
+};
+
 export interface LedgerOptions {
   /** Database URL or SQLite path (see `resolveDatabaseUrl`). */
   url: string;
@@ -205,7 +225,18 @@ export class Ledger {
   private async insertEvents(trx: Transaction<Database>, rows: LedgerRow[]): Promise<LedgerRow[]> {
     const perChunk = Math.floor(Math.min(this.conn.maxParameters, 30_000) / EVENT_COLUMNS.length);
     const stored = new Set<string>();
-    for (let start = 0; start < rows.length; start += perChunk) {
+    if (this.dialect === 'postgres') {
+      // One array parameter per column (unnest) instead of one parameter per cell: PostgreSQL
+      // parses and binds a 5,000-row batch several times faster this way.
+      const arrays = EVENT_COLUMNS.map((c) => rows.map((r) => r[c]));
+      const result = await sql<{
+        id: string;
+      }>`insert into events (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))})
+        select * from unnest(${sql.join(arrays.map((a, i) => sql`${a}::${sql.raw(PG_TYPES[EVENT_COLUMNS[i] as keyof EventsTable])}[]`))})
+        on conflict (id) do nothing returning id`.execute(trx);
+      for (const r of result.rows) stored.add(r.id);
+    }
+    for (let start = 0; this.dialect === 'sqlite' && start < rows.length; start += perChunk) {
       const chunk = rows.slice(start, start + perChunk);
       const params: unknown[] = [];
       for (const row of chunk) for (const col of EVENT_COLUMNS) params.push(row[col]);
@@ -348,26 +379,29 @@ export class Ledger {
     }
     await upsertAdding(
       trx,
+      this.dialect === 'postgres',
       this.statements,
       'rollups',
       [...ROLLUP_KEYS, ...ROLLUP_MEASURES],
-      [...rollups.values()].map((a) => concat(a.key, a.m)),
+      sortedValues(rollups).map((a) => concat(a.key, a.m)),
       ROLLUP_KEYS,
       ROLLUP_MEASURES,
       [],
     );
     await upsertAdding(
       trx,
+      this.dialect === 'postgres',
       this.statements,
       'run_stages',
       ['project', 'pipeline', 'run', 'stage', 'first_ts_ms', ...RUN_MEASURES],
-      [...runs.values()].map((a) => concat([...a.key, a.first], a.m)),
+      sortedValues(runs).map((a) => concat([...a.key, a.first], a.m)),
       ['project', 'pipeline', 'run', 'stage'],
       RUN_MEASURES,
       [['first_ts_ms', 'min']],
     );
     await upsertAdding(
       trx,
+      this.dialect === 'postgres',
       this.statements,
       'factors',
       [
@@ -380,7 +414,7 @@ export class Ledger {
         'events',
         'energy_wh_mid',
       ],
-      [...factors.values()].map((f) => [...f.key, f.min, f.max, f.events, f.energy]),
+      sortedValues(factors).map((f) => [...f.key, f.min, f.max, f.events, f.energy]),
       ['zone', 'source', 'year', 'methodology_version'],
       ['events', 'energy_wh_mid'],
       [
@@ -492,12 +526,45 @@ async function totals(db: Kysely<Database> | Transaction<Database>): Promise<Tot
   };
 }
 
+/**
+ * Map values in key order: concurrent batches then lock rollup rows in the same order, so two
+ * overlapping `record` calls on PostgreSQL wait for each other instead of deadlocking.
+ */
+function sortedValues<V>(map: Map<string, V>): V[] {
+  return [...map.keys()].sort().map((k) => map.get(k) as V);
+}
+
 /** `[...head, ...tail]` without the iterator protocol a spread of a typed array goes through. */
 function concat(head: readonly unknown[], tail: Float64Array): unknown[] {
   const out = new Array<unknown>(head.length + tail.length);
   for (let i = 0; i < head.length; i++) out[i] = head[i];
   for (let i = 0; i < tail.length; i++) out[head.length + i] = tail[i];
   return out;
+}
+
+/** PostgreSQL array type of a rollup-table column, for the unnest upserts. */
+function pgType(column: string): string {
+  if (column === 'first_ts_ms') return 'bigint';
+  if (column === 'hour' || column === 'year' || column.includes('scope') || column.endsWith('_category'))
+    return 'integer';
+  if (
+    [
+      'organisation',
+      'project',
+      'pipeline',
+      'stage',
+      'model',
+      'provider',
+      'region',
+      'deployment',
+      'run',
+      'zone',
+      'source',
+      'methodology_version',
+    ].includes(column)
+  )
+    return 'text';
+  return 'float8';
 }
 
 function add(acc: Float64Array, i: number, v: number): void {
@@ -524,6 +591,7 @@ const RUN_MEASURES = [
  */
 async function upsertAdding(
   trx: Transaction<Database>,
+  postgres: boolean,
   cache: Map<string, string>,
   table: keyof Database,
   columns: readonly string[],
@@ -532,6 +600,22 @@ async function upsertAdding(
   measures: readonly string[],
   extremes: [string, 'min' | 'max'][],
 ): Promise<void> {
+  if (rows.length === 0) return;
+  if (postgres) {
+    // One array parameter per column (unnest): PostgreSQL plans a huge VALUES list slowly.
+    const updates = [
+      ...measures.map((m) => sql`${sql.ref(m)} = ${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`),
+      ...extremes.map(
+        ([col, fn]) =>
+          sql`${sql.ref(col)} = ${sql.raw(fn === 'min' ? 'least' : 'greatest')}(${sql.ref(`${table}.${col}`)}, ${sql.ref(`excluded.${col}`)})`,
+      ),
+    ];
+    const arrays = columns.map((_, j) => rows.map((r) => r[j]));
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+      select * from unnest(${sql.join(arrays.map((a, j) => sql`${a}::${sql.raw(pgType(columns[j] as string))}[]`))})
+      on conflict (${sql.join(keys.map((k) => sql.ref(k)))}) do update set ${sql.join(updates)}`.execute(trx);
+    return;
+  }
   const perChunk = Math.max(1, Math.floor(30_000 / columns.length));
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk);
