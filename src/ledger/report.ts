@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { GreenprintError, type Range } from '../core/index.js';
+import { ROLLUP_MEASURES } from './database.js';
 import type { Ledger } from './ledger.js';
 
 export const GROUP_BY = [
@@ -62,34 +63,8 @@ export interface Report {
 
 type Agg = Record<string, number>;
 
-const SUMS = [
-  'events',
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'images',
-  'audio_seconds',
-  'video_seconds',
-  'measured',
-  'has_market',
-  'cost_usd',
-  'priced',
-  'energy_wh_low',
-  'energy_wh_mid',
-  'energy_wh_high',
-  'carbon_g_low',
-  'carbon_g_mid',
-  'carbon_g_high',
-  'carbon_market_g_low',
-  'carbon_market_g_mid',
-  'carbon_market_g_high',
-  'water_ml_low',
-  'water_ml_mid',
-  'water_ml_high',
-  'embodied_g_low',
-  'embodied_g_mid',
-  'embodied_g_high',
-] as const;
+/** Every additive rollup measure is summed. */
+const SUMS = ROLLUP_MEASURES;
 
 const HOUR_MS = 3_600_000;
 
