@@ -136,7 +136,8 @@ export class Ledger {
    * and added to the rollups; a known id is skipped; an event that cannot be estimated is rejected
    * with its reason and the rest still land.
    */
-  async record(events: UsageEvent[]): Promise<RecordResult> {
+  async record(input: UsageEvent | UsageEvent[]): Promise<RecordResult> {
+    const events = Array.isArray(input) ? input : [input];
     const rows: LedgerRow[] = [];
     const rejected: RecordResult['rejected'] = [];
     for (let i = 0; i < events.length; i++) {
