@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { DEPLOYMENTS, GreenprintError } from '../core/index.js';
+
+const upstreamSchema = z
+  .object({
+    /** Name used in logs, headers and the ledger (`upstream`). */
+    name: z.string().min(1),
+    /** Wire protocol: OpenAI-compatible (/v1/chat/completions …) or Anthropic (/v1/messages). */
+    kind: z.enum(['openai', 'anthropic']).default('openai'),
+    /** Base URL including the version path, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1. */
+    baseUrl: z.string().url(),
+    /** Environment variable holding the upstream API key; the key itself never appears in config. */
+    apiKeyEnv: z.string().min(1).optional(),
+    /** Footprint provider id (openai, anthropic, mistralai, google_genai, self_hosted, …). */
+    provider: z.string().min(1),
+    /** Grid zone or cloud region of the upstream's data centre. */
+    region: z.string().min(1).optional(),
+    deployment: z.enum(DEPLOYMENTS).default('managed_api'),
+    /** Models this upstream serves; '*' for any. */
+    models: z.array(z.string().min(1)).default(['*']),
+    timeoutMs: z.number().int().positive().default(120_000),
+  })
+  .strict();
+
+const keySchema = z
+  .object({
+    id: z.string().min(1),
+    /** SHA-256 of the key, lower-case hex: keys are stored hashed, never in clear. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex characters (sha256 of the key)'),
+    project: z.string().min(1),
+    role: z.enum(['read', 'admin']).default('read'),
+  })
+  .strict();
+
+export const gatewayConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8787),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(20 * 1024 * 1024),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8787, maxBodyBytes: 20 * 1024 * 1024 }),
+    upstreams: z.array(upstreamSchema).default([]),
+    keys: z.array(keySchema).default([]),
+    /** Requested model → model actually called. */
+    aliases: z.record(z.string(), z.string()).default({}),
+    /** Where accepted events wait for the ledger (append-only JSONL). */
+    spool: z.string().default('./.greenprint/spool.jsonl'),
+  })
+  .strict();
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type UpstreamConfig = GatewayConfig['upstreams'][number];
+
+export const CONFIG_ENV = 'GREENPRINT_CONFIG';
+export const DEFAULT_CONFIG_PATH = './greenprint.yaml';
+
+/**
+ * Reads greenprint.yaml once at start-up: the explicit path (`--config`), then GREENPRINT_CONFIG,
+ * then ./greenprint.yaml when it exists; with none, a gateway with no upstreams.
+ */
+export function loadGatewayConfig(path?: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const chosen = path ?? env[CONFIG_ENV];
+  let text: string | undefined;
+  const file = chosen ?? DEFAULT_CONFIG_PATH;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    if (chosen) {
+      throw new GreenprintError(
+        'invalid_input',
+        `Cannot read the gateway config "${file}" (--config or ${CONFIG_ENV}).`,
+      );
+    }
+  }
+  return parseGatewayConfig(text === undefined ? {} : YAML.parse(text), file);
+}
+
+export function parseGatewayConfig(raw: unknown, where = 'config'): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new GreenprintError('invalid_input', `Invalid gateway config ${where}: ${problems.join('; ')}.`, {
+      problems,
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import type { UsageEvent } from '../core/index.js';
+import type { RecordFn } from '../ledger/index.js';
+
+/** Where the gateway hands accepted events; the request never waits for the ledger. */
+export interface EventSink {
+  /** Accepts an event (assigning a time-ordered id when it has none) and returns its id. */
+  enqueue(event: UsageEvent): string;
+  /** Records everything accepted so far, or leaves it spooled when the ledger is down. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  stats(): SinkStats;
+}
+
+export interface SinkStats {
+  accepted: number;
+  recorded: number;
+  /** Events in the spool not yet confirmed by the ledger. */
+  pending: number;
+  ledgerUp: boolean;
+  lastError: string | null;
+}
+
+export interface SpoolingSinkOptions {
+  record: RecordFn;
+  /** Append-only JSONL file; `<spool>.offset` holds how much of it the ledger has confirmed. */
+  spoolPath: string;
+  /** Events per ledger write (default 1000). */
+  batchSize?: number;
+  /** How often queued events are written, ms (default 200). */
+  intervalMs?: number;
+  /** A ledger write slower than this counts as failed and is retried from the spool, ms (default 5000). */
+  timeoutMs?: number;
+  /** Rotate the spool when everything in it is recorded and it is larger than this (default 64 MiB). */
+  rotateBytes?: number;
+  now?: () => number;
+  onError?: (error: Error) => void;
+}
+
+/** A time-ordered event id: sortable by acceptance time, unique across processes. */
+export function newEventId(now: number): string {
+  return `gw_${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Write-ahead spool in front of the ledger. Every accepted event is appended to the spool file
+ * before it is queued; batches go to the ledger in the background; the confirmed offset advances
+ * only after the ledger has stored a batch. After a crash or while the ledger is down, the events
+ * past the offset are replayed from the file — the ledger skips ids it already has, so a replay never
+ * counts twice, and nothing accepted is lost.
+ */
+export class SpoolingSink implements EventSink {
+  private readonly o: Required<Omit<SpoolingSinkOptions, 'onError'>> & Pick<SpoolingSinkOptions, 'onError'>;
+  private fd: number;
+  /** Byte offset up to which the ledger has confirmed every event. */
+  private confirmed: number;
+  /** Bytes written to the spool so far. */
+  private written: number;
+  /** Events in memory waiting for the ledger, with the spool offset just past each. */
+  private queue: { event: UsageEvent; end: number }[] = [];
+  /** True while the memory queue does not hold everything past `confirmed` (after a failure or restart). */
+  private replayNeeded: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly counts = { accepted: 0, recorded: 0 };
+  private ledgerUp = true;
+  private lastError: string | null = null;
+
+  constructor(options: SpoolingSinkOptions) {
+    this.o = {
+      batchSize: 1000,
+      intervalMs: 200,
+      timeoutMs: 5000,
+      rotateBytes: 64 * 2 ** 20,
+      now: Date.now,
+      ...options,
+    };
+    mkdirSync(dirname(this.o.spoolPath), { recursive: true });
+    this.fd = openSync(this.o.spoolPath, 'a+');
+    this.written = fstatSync(this.fd).size;
+    if (this.written > 0 && !this.endsWithNewline()) {
+      // A crash mid-append left a torn last line: end it so the next event starts on a line of its own.
+      this.written += writeSync(this.fd, '\n');
+    }
+    this.confirmed = Math.min(this.readOffset(), this.written);
+    this.replayNeeded = this.confirmed < this.written;
+    this.timer = setInterval(() => void this.flush(), this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  enqueue(event: UsageEvent): string {
+    const id = event.id ?? newEventId(this.o.now());
+    const stored = event.id ? event : { ...event, id };
+    const line = Buffer.from(`${JSON.stringify(stored)}\n`);
+    writeSync(this.fd, line);
+    this.written += line.length;
+    this.counts.accepted++;
+    if (!this.replayNeeded) this.queue.push({ event: stored, end: this.written });
+    if (this.queue.length >= this.o.batchSize) void this.flush();
+    return id;
+  }
+
+  flush(): Promise<void> {
+    // One writer at a time; a flush requested meanwhile runs after it.
+    this.running = (this.running ?? Promise.resolve()).then(() => this.drain());
+    return this.running;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    closeSync(this.fd);
+  }
+
+  stats(): SinkStats {
+    return {
+      accepted: this.counts.accepted,
+      recorded: this.counts.recorded,
+      pending: this.replayNeeded ? this.countPending() : this.queue.length,
+      ledgerUp: this.ledgerUp,
+      lastError: this.lastError,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      if (this.replayNeeded) await this.replay();
+      while (!this.replayNeeded && this.queue.length > 0) {
+        const batch = this.queue.slice(0, this.o.batchSize);
+        await this.write(batch.map((b) => b.event));
+        this.queue.splice(0, batch.length);
+        this.confirm((batch[batch.length - 1] as { end: number }).end);
+      }
+      this.ledgerUp = true;
+      this.lastError = null;
+      this.maybeRotate();
+    } catch (error) {
+      // The events stay in the spool; the next flush replays them from the confirmed offset.
+      this.ledgerUp = false;
+      this.lastError = (error as Error).message;
+      this.queue = [];
+      this.replayNeeded = true;
+      this.o.onError?.(error as Error);
+    }
+  }
+
+  /** Re-reads the spool past the confirmed offset and records it, batch by batch. */
+  private async replay(): Promise<void> {
+    for (;;) {
+      const { events, end } = this.readBatch(this.confirmed);
+      if (events.length === 0) {
+        this.confirm(end);
+        break;
+      }
+      await this.write(events);
+      this.confirm(end);
+    }
+    // Caught up: from now on the memory queue holds everything past the offset.
+    this.replayNeeded = this.confirmed < this.written;
+  }
+
+  private async write(events: UsageEvent[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`ledger write took longer than ${this.o.timeoutMs} ms`)),
+        this.o.timeoutMs,
+      );
+    });
+    try {
+      const result = await Promise.race([this.o.record(events), timeout]);
+      // Rejected events (unknown model…) are final: they are reported, not retried forever.
+      this.counts.recorded += result.inserted + result.duplicates;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Up to one batch of complete lines from `offset`; `end` is the offset after them. */
+  private readBatch(offset: number): { events: UsageEvent[]; end: number } {
+    const events: UsageEvent[] = [];
+    let pos = offset;
+    while (events.length < this.o.batchSize && pos < this.written) {
+      const size = Math.min(4 << 20, this.written - pos);
+      const buf = Buffer.alloc(size);
+      const n = readSync(this.fd, buf, 0, size, pos);
+      let start = 0;
+      for (let i = 0; i < n && events.length < this.o.batchSize; i++) {
+        if (buf[i] !== 10) continue;
+        const line = buf.toString('utf8', start, i);
+        start = i + 1;
+        try {
+          if (line.trim()) events.push(JSON.parse(line) as UsageEvent);
+        } catch {
+          // A line torn by a crash mid-write: its request was never answered, so nothing is lost.
+        }
+      }
+      if (start === 0) break;
+      pos += start;
+    }
+    return { events, end: pos };
+  }
+
+  private countPending(): number {
+    let n = 0;
+    const buf = Buffer.alloc(1 << 20);
+    for (let pos = this.confirmed; pos < this.written; ) {
+      const r = readSync(this.fd, buf, 0, Math.min(buf.length, this.written - pos), pos);
+      if (r <= 0) break;
+      for (let i = 0; i < r; i++) if (buf[i] === 10) n++;
+      pos += r;
+    }
+    return n;
+  }
+
+  private endsWithNewline(): boolean {
+    const last = Buffer.alloc(1);
+    readSync(this.fd, last, 0, 1, this.written - 1);
+    return last[0] === 10;
+  }
+
+  private confirm(offset: number): void {
+    this.confirmed = offset;
+    writeFileSync(`${this.o.spoolPath}.offset`, String(offset));
+  }
+
+  private readOffset(): number {
+    const file = `${this.o.spoolPath}.offset`;
+    if (!existsSync(file)) return 0;
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(n) && n >= 0 ? n : 0;
+  }
+
+  /** Starts a new spool file once everything in the old one is in the ledger. */
+  private maybeRotate(): void {
+    if (this.confirmed !== this.written || this.written < this.o.rotateBytes) return;
+    closeSync(this.fd);
+    this.fd = openSync(this.o.spoolPath, 'w+');
+    this.written = 0;
+    this.confirm(0);
+  }
+}
