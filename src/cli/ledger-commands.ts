@@ -353,38 +353,68 @@ export async function recomputeCommand(argv: string[], io: Io): Promise<number> 
 }
 
 export const SERVE_FLAGS = {
-  host: { type: 'string', help: 'Address to listen on (default 127.0.0.1)' },
-  port: { type: 'string', help: 'Port (default 8787)' },
+  host: {
+    type: 'string',
+    help: 'Address to listen on (default: server.host in greenprint.yaml, else 127.0.0.1)',
+  },
+  port: { type: 'string', help: 'Port (default: server.port in greenprint.yaml, else 8787)' },
+  config: {
+    type: 'string',
+    help: 'Gateway config (default GREENPRINT_CONFIG, else ./greenprint.yaml when present)',
+  },
   db: DB_FLAG,
   help: { type: 'boolean', short: 'h', help: 'Show help' },
 } as const satisfies FlagSpec;
 
-/** `greenprint serve`: the OTLP receiver and ledger API until SIGINT/SIGTERM. */
+/** `greenprint serve`: gateway, OTLP receiver and ledger API until SIGINT/SIGTERM. */
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(SERVE_FLAGS, argv);
   if (values.help) {
     io.out(
-      `greenprint serve [flags]\n\nOTLP/HTTP receiver (POST /v1/traces) and ledger API (GET /v1/ledger/report|inventory|sci|process).\n\n${helpFor(SERVE_FLAGS)}`,
+      `greenprint serve [flags]\n\nOpenAI-compatible gateway (upstreams from greenprint.yaml), OTLP/HTTP receiver (POST /v1/traces)\nand ledger API (GET /v1/ledger/report|inventory|sci|process).\n\n${helpFor(SERVE_FLAGS)}`,
     );
     return 0;
   }
-  const port = values.port === undefined ? 8787 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  const { loadGatewayConfig, createGateway, SpoolingSink } = await import('../gateway/index.js');
+  const config = loadGatewayConfig(typeof values.config === 'string' ? values.config : undefined);
+  const port = values.port === undefined ? config.server.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new GreenprintError('invalid_input', `--port must be 0–65535; got "${values.port}".`);
-  const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+  }
+  const host = typeof values.host === 'string' ? values.host : config.server.host;
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  if (!loopback && config.keys.length === 0) {
+    throw new GreenprintError(
+      'invalid_input',
+      `Listening on ${host} needs API keys: add keys (sha256 hashes) to greenprint.yaml, or serve on 127.0.0.1.`,
+    );
+  }
   const ledger = await openFromFlags(values.db);
+  const sink = new SpoolingSink({
+    record: (events) => ledger.record(events),
+    spoolPath: config.spool,
+    onError: (e) => io.err(`ledger write failed, events kept in ${config.spool}: ${e.message}`),
+  });
+  const gateway =
+    config.upstreams.length > 0
+      ? createGateway({ config, estimator: ledger.estimator, sink, requireKey: !loopback })
+      : undefined;
   const { serve } = await import('@hono/node-server');
   const { createApp } = await import('../server/app.js');
-  const app = createApp({ ledger });
+  const app = createApp({ ledger, ...(gateway ? { gateway } : {}) });
   await new Promise<void>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
       io.out(
-        `Greenprint listening on http://${host}:${info.port} (ledger: ${ledger.location}); OTLP traces at /v1/traces`,
+        `Greenprint listening on http://${host}:${info.port} (ledger: ${ledger.location}; ` +
+          `${gateway ? `gateway for ${config.upstreams.map((u) => u.name).join(', ')}` : 'no upstreams configured'}; OTLP at /v1/traces)`,
       );
     });
     const stop = () => {
       server.close(() => {
-        void ledger.close().then(resolve);
+        void sink
+          .close()
+          .then(() => ledger.close())
+          .then(resolve);
       });
     };
     process.once('SIGINT', stop);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GreenprintError, HTTP_STATUS_BY_CODE } from '../core/index.js';
+import type { GatewayEnv } from '../gateway/index.js';
 import {
   type GroupBy,
   inventory,
@@ -13,12 +14,15 @@ import {
 import { otlpRoutes } from '../otlp/index.js';
 
 /**
- * The HTTP surface of `greenprint serve`: the OTLP/HTTP trace receiver (`POST /v1/traces`) feeding
- * the ledger, and read-only ledger reports (`GET /v1/ledger/report|inventory|sci|process`).
+ * The HTTP surface of `greenprint serve`: the gateway's OpenAI- and Anthropic-compatible routes, the
+ * OTLP/HTTP trace receiver (`POST /v1/traces`) feeding the ledger, and read-only ledger reports
+ * (`GET /v1/ledger/report|inventory|sci|process`).
  */
-export function createApp(options: { ledger: Ledger }): Hono {
+export function createApp(options: { ledger: Ledger; gateway?: Hono<GatewayEnv> }): Hono {
   const { ledger } = options;
   const app = new Hono();
+  // The OpenAI-compatible gateway (when upstreams are configured) owns /v1/* model routes.
+  if (options.gateway) app.route('/', options.gateway as unknown as Hono);
   app.route('/', otlpRoutes({ record: (events) => ledger.record(events) }));
   app.get('/healthz', (c) => c.json({ ok: true, ledger: ledger.dialect }));
   app.get('/v1/ledger/:view', async function ledgerView(c) {

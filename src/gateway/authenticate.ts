@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { GatewayConfig } from './config.js';
+import { GatewayError } from './gatewayError.js';
+import type { GatewayEnv } from './policy.js';
+
+export interface AuthenticateOptions {
+  keys: GatewayConfig['keys'];
+  /**
+   * Whether a key is needed when `keys` is empty. The caller sets it to true when the gateway listens
+   * beyond loopback; with keys configured, a key is always needed.
+   */
+  requireKey: boolean;
+}
+
+/** Project of requests that carry no key, on a loopback gateway without keys. */
+export const ANONYMOUS_PROJECT = 'default';
+
+/** SHA-256 of an API key, lower-case hex: the form `keys[].sha256` stores. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/**
+ * Checks `Authorization: Bearer <key>` (or `x-api-key`, as Anthropic clients send it) against the
+ * hashed keys and sets `c.var.greenprint` to the key's project. The client's key is never forwarded.
+ */
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<GatewayEnv> {
+  const byHash = new Map(options.keys.map((k) => [k.sha256, k]));
+  const open = byHash.size === 0 && !options.requireKey;
+  return async function authenticate(c, next) {
+    if (open) {
+      c.set('greenprint', { project: ANONYMOUS_PROJECT, keyId: undefined });
+      return next();
+    }
+    const key = clientKey(c.req.header('authorization'), c.req.header('x-api-key'));
+    const fix =
+      byHash.size === 0
+        ? ' This gateway listens beyond loopback and has no keys: add `keys` (sha256 of each key, project) to the gateway config.'
+        : '';
+    if (!key) {
+      throw new GatewayError(
+        'missing_api_key',
+        `No API key given. Send your Greenprint gateway key as "Authorization: Bearer <key>" (or "x-api-key").${fix}`,
+      );
+    }
+    const entry = byHash.get(hashApiKey(key));
+    if (!entry) {
+      throw new GatewayError(
+        'invalid_api_key',
+        `The API key is not one of this gateway's keys. Use a key listed (as sha256) under \`keys\` in the gateway config, not the upstream provider's key.${fix}`,
+      );
+    }
+    c.set('greenprint', { project: entry.project, keyId: entry.id });
+    return next();
+  };
+}
+
+function clientKey(authorization: string | undefined, apiKey: string | undefined): string | undefined {
+  const bearer = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1];
+  return bearer ?? (apiKey?.trim() || undefined);
+}

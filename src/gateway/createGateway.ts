@@ -1,0 +1,101 @@
+import { type Context, Hono } from 'hono';
+import type { Estimator } from '../core/index.js';
+import { authenticate } from './authenticate.js';
+import { buildCall } from './buildCall.js';
+import { callUpstream } from './callUpstream.js';
+import type { GatewayConfig } from './config.js';
+import { ENDPOINTS } from './endpoints.js';
+import type { Footprint } from './footprint.js';
+import { errorResponse, toGatewayError } from './gatewayError.js';
+import { composePolicies, type GatewayEnv, type GatewayPolicy } from './policy.js';
+import { respond } from './respond.js';
+import type { EventSink } from './sink.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  estimator: Estimator;
+  /** Receives each metered call's event once its upstream answer is complete; never awaited. */
+  sink: EventSink;
+  /** Used for every upstream request; default the global (undici) fetch. */
+  fetch?: typeof fetch;
+  /** Clock, epoch ms; default Date.now. */
+  now?: () => number;
+  /**
+   * Refuse requests without a valid key even when `config.keys` is empty. Set it when the gateway
+   * listens beyond loopback; default false (a loopback gateway without keys serves project `default`).
+   */
+  requireKey?: boolean;
+  /** Steps around the upstream call (cache, budget, retry, fallback …), the first one outermost. */
+  policies?: readonly GatewayPolicy[];
+  /** Where the upstreams' `apiKeyEnv` variables are read, once, at creation; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Unexpected failures (a sink that throws, a bug); default console.error. Never gets a key. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * The OpenAI- and Anthropic-compatible gateway: applications call it instead of the provider. Each
+ * request is authenticated by a gateway key, routed by model to a configured upstream, forwarded
+ * with the upstream's own key, and metered: the footprint goes back in `x-greenprint-*` headers (or a
+ * closing SSE comment for streams) and the usage event to `sink`.
+ *
+ * Routes: POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations,
+ * /v1/audio/speech, /v1/audio/transcriptions, /v1/messages (Anthropic); GET /v1/models.
+ * Middleware is attached per route, so mounting the app with `route('/', gateway)` affects no other route.
+ */
+export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
+  const { config, estimator, sink } = options;
+  const now = options.now ?? Date.now;
+  const env = options.env ?? process.env;
+  const report = options.onError ?? ((error: Error) => console.error(error));
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const keys = new Map(
+    config.upstreams.map((u) => [u.name, u.apiKeyEnv ? env[u.apiKeyEnv] || undefined : undefined] as const),
+  );
+  const send = composePolicies(
+    options.policies ?? [],
+    callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys }),
+  );
+  const record = (event: Footprint['event']) => {
+    try {
+      sink.enqueue(event);
+    } catch (error) {
+      // The client already has its answer; a sink failure must not take it back.
+      report(new Error(`The gateway could not hand event ${event.id} to the sink.`, { cause: error }));
+    }
+  };
+  const auth = authenticate({ keys: config.keys, requireKey: options.requireKey ?? false });
+
+  const app = new Hono<GatewayEnv>();
+  for (const endpoint of ENDPOINTS) {
+    app.post(endpoint.path, auth, async function proxy(c) {
+      const call = await buildCall(c, endpoint, { config, now });
+      const upstream = await send(call);
+      return respond(call, upstream, endpoint.meter, { estimator, record, now });
+    });
+  }
+  app.get('/v1/models', auth, function listModels(c) {
+    return c.json(modelList(config));
+  });
+  app.onError(function renderError(error: Error, c: Context<GatewayEnv>) {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code === 'internal_error') report(error);
+    return errorResponse(gatewayError, c.req.path.endsWith('/v1/messages') ? 'anthropic' : 'openai');
+  });
+  return app;
+}
+
+/** GET /v1/models: every model an upstream lists (not '*'), then the aliases, in OpenAI's list shape. */
+function modelList(config: GatewayConfig) {
+  const data = new Map<string, { id: string; object: 'model'; created: number; owned_by: string }>();
+  for (const u of config.upstreams) {
+    for (const id of u.models) {
+      if (id !== '*' && !data.has(id))
+        data.set(id, { id, object: 'model', created: 0, owned_by: u.provider });
+    }
+  }
+  for (const id of Object.keys(config.aliases)) {
+    if (!data.has(id)) data.set(id, { id, object: 'model', created: 0, owned_by: 'greenprint-alias' });
+  }
+  return { object: 'list' as const, data: [...data.values()] };
+}

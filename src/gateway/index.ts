@@ -1,0 +1,30 @@
+export { ANONYMOUS_PROJECT, hashApiKey } from './authenticate.js';
+export {
+  CONFIG_ENV,
+  DEFAULT_CONFIG_PATH,
+  type GatewayConfig,
+  gatewayConfigSchema,
+  loadGatewayConfig,
+  parseGatewayConfig,
+  type UpstreamConfig,
+} from './config.js';
+export { createGateway, type GatewayOptions } from './createGateway.js';
+export { ENDPOINTS, type Endpoint } from './endpoints.js';
+export { type Footprint, HEADER, UNMETERED } from './footprint.js';
+export {
+  GATEWAY_ERROR_CODES,
+  GATEWAY_STATUS_BY_CODE,
+  GatewayError,
+  type GatewayErrorCode,
+  type Protocol,
+} from './gatewayError.js';
+export type { Units } from './meters.js';
+export type { GatewayCall, GatewayEnv, GatewayIdentity, GatewayPolicy, UpstreamCall } from './policy.js';
+export { availableModels } from './resolveRoute.js';
+export {
+  type EventSink,
+  newEventId,
+  type SinkStats,
+  SpoolingSink,
+  type SpoolingSinkOptions,
+} from './sink.js';
