@@ -23,7 +23,6 @@ export type { GatewayCall, GatewayEnv, GatewayIdentity, GatewayPolicy, UpstreamC
 export { availableModels } from './resolveRoute.js';
 export {
   type EventSink,
-  newEventId,
   type SinkStats,
   SpoolingSink,
   type SpoolingSinkOptions,

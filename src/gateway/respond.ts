@@ -1,4 +1,5 @@
 import type { Estimator } from '../core/index.js';
+import { newEventId } from '../ledger/index.js';
 import {
   estimateFootprint,
   type Footprint,
@@ -12,7 +13,6 @@ import { errorBody, GatewayError, type Protocol, toGatewayError } from './gatewa
 import { meterSse, type StreamOutcome } from './meterSse.js';
 import type { Meter } from './meters.js';
 import type { GatewayCall } from './policy.js';
-import { newEventId } from './sink.js';
 
 export interface RespondOptions {
   estimator: Estimator;
@@ -56,7 +56,7 @@ export async function respond(
     headers.set(HEADER.upstreamStatus, String(upstream.status));
     return new Response(upstream.body ? await readAll(upstream) : null, init);
   }
-  const eventId = newEventId(options.now());
+  const eventId = newEventId(options.now(), 'gw');
   const contentType = upstream.headers.get('content-type') ?? '';
   const eventStream = /^\s*text\/event-stream/i.test(contentType);
 

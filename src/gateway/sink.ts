@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -12,7 +11,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { UsageEvent } from '../core/index.js';
-import type { RecordFn } from '../ledger/index.js';
+import { newEventId, type RecordFn } from '../ledger/index.js';
 
 /** Where the gateway hands accepted events; the request never waits for the ledger. */
 export interface EventSink {
@@ -47,11 +46,6 @@ export interface SpoolingSinkOptions {
   rotateBytes?: number;
   now?: () => number;
   onError?: (error: Error) => void;
-}
-
-/** A time-ordered event id: sortable by acceptance time, unique across processes. */
-export function newEventId(now: number): string {
-  return `gw_${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -101,7 +95,7 @@ export class SpoolingSink implements EventSink {
   }
 
   enqueue(event: UsageEvent): string {
-    const id = event.id ?? newEventId(this.o.now());
+    const id = event.id ?? newEventId(this.o.now(), 'gw');
     const stored = event.id ? event : { ...event, id };
     const line = Buffer.from(`${JSON.stringify(stored)}\n`);
     writeSync(this.fd, line);

@@ -6,6 +6,7 @@ export {
   type DialectName,
   resolveDatabaseUrl,
 } from './connect.js';
+export { newEventId } from './ids.js';
 export { Ledger, type LedgerOptions, openLedger, type RecomputeResult, type Totals } from './ledger.js';
 export {
   GROUP_BY,

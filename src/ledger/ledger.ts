@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CompiledQuery, type Kysely, Migrator, sql, type Transaction } from 'kysely';
 import {
   createEstimator,
@@ -8,7 +7,15 @@ import {
   type UsageEvent,
 } from '../core/index.js';
 import { type Connection, connect, DATABASE_ENV, type DialectName } from './connect.js';
-import { type Database, type EventsTable, type LedgerRow, ROLLUP_KEYS, ROLLUP_MEASURES } from './database.js';
+import {
+  type Database,
+  type EventsTable,
+  type LedgerRow,
+  NUMERIC_KEYS,
+  ROLLUP_KEYS,
+  ROLLUP_MEASURES,
+} from './database.js';
+import { newEventId } from './ids.js';
 import { migrationProvider } from './migrations/index.js';
 import type { RecordResult } from './types.js';
 
@@ -170,7 +177,7 @@ export class Ledger {
     const market = impact.carbonGCO2e.market ?? impact.carbonGCO2e.location;
     const requests = event.requests ?? 1;
     return {
-      id: event.id ?? `gp_${randomUUID()}`,
+      id: event.id ?? newEventId(ts),
       ts_ms: ts,
       hour: Math.floor(ts / HOUR_MS),
       organisation: event.organisation ?? '',
@@ -543,29 +550,20 @@ function concat(head: readonly unknown[], tail: Float64Array): unknown[] {
   return out;
 }
 
+/** Text columns of the rollup tables: the text rollup dimensions plus the run and factor keys. */
+const TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  ...ROLLUP_KEYS.filter((k) => !(NUMERIC_KEYS as readonly string[]).includes(k)),
+  'run',
+  'zone',
+  'source',
+  'methodology_version',
+]);
+
 /** PostgreSQL array type of a rollup-table column, for the unnest upserts. */
 function pgType(column: string): string {
   if (column === 'first_ts_ms') return 'bigint';
-  if (column === 'hour' || column === 'year' || column.includes('scope') || column.endsWith('_category'))
-    return 'integer';
-  if (
-    [
-      'organisation',
-      'project',
-      'pipeline',
-      'stage',
-      'model',
-      'provider',
-      'region',
-      'deployment',
-      'run',
-      'zone',
-      'source',
-      'methodology_version',
-    ].includes(column)
-  )
-    return 'text';
-  return 'float8';
+  if ((NUMERIC_KEYS as readonly string[]).includes(column) || column === 'year') return 'integer';
+  return TEXT_COLUMNS.has(column) ? 'text' : 'float8';
 }
 
 function add(acc: Float64Array, i: number, v: number): void {
