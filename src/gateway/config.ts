@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEPLOYMENTS, GreenprintError } from '../core/index.js';
+import { routePoliciesSchema } from './policies/routePolicies.js';
 
 const upstreamSchema = z
   .object({
@@ -52,6 +53,8 @@ export const gatewayConfigSchema = z
     keys: z.array(keySchema).default([]),
     /** Requested model → model actually called. */
     aliases: z.record(z.string(), z.string()).default({}),
+    /** Per-model routing: retries, fallbacks and cascades (first matching entry applies). */
+    routes: routePoliciesSchema.default([]),
     /** Where accepted events wait for the ledger (append-only JSONL). */
     spool: z.string().default('./.greenprint/spool.jsonl'),
   })

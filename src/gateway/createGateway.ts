@@ -1,12 +1,15 @@
 import { type Context, Hono } from 'hono';
 import type { Estimator } from '../core/index.js';
+import { newEventId } from '../ledger/index.js';
 import { authenticate } from './authenticate.js';
 import { buildCall } from './buildCall.js';
 import { callUpstream } from './callUpstream.js';
 import type { GatewayConfig } from './config.js';
 import { ENDPOINTS } from './endpoints.js';
-import type { Footprint } from './footprint.js';
+import { estimateFootprint, type Footprint, usageEventOf } from './footprint.js';
 import { errorResponse, toGatewayError } from './gatewayError.js';
+import { openAITokensMeter } from './meters.js';
+import { cascadePolicy, fallbackPolicy, upstreamResolver } from './policies/index.js';
 import { composePolicies, type GatewayEnv, type GatewayPolicy } from './policy.js';
 import { respond } from './respond.js';
 import type { EventSink } from './sink.js';
@@ -52,10 +55,6 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const keys = new Map(
     config.upstreams.map((u) => [u.name, u.apiKeyEnv ? env[u.apiKeyEnv] || undefined : undefined] as const),
   );
-  const send = composePolicies(
-    options.policies ?? [],
-    callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys }),
-  );
   const record = (event: Footprint['event']) => {
     try {
       sink.enqueue(event);
@@ -64,6 +63,13 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       report(new Error(`The gateway could not hand event ${event.id} to the sink.`, { cause: error }));
     }
   };
+  const upstream = callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys });
+  const send = composePolicies(
+    [...(options.policies ?? []), ...routePolicies(config, estimator, record, now)],
+    // An upstream that is itself a Greenprint gateway must not speak for this one: its x-greenprint-*
+    // headers go before the policies, which add their own.
+    async (call) => withoutGreenprintHeaders(await upstream(call)),
+  );
   const auth = authenticate({ keys: config.keys, requireKey: options.requireKey ?? false });
 
   const app = new Hono<GatewayEnv>();
@@ -98,4 +104,43 @@ function modelList(config: GatewayConfig) {
     if (!data.has(id)) data.set(id, { id, object: 'model', created: 0, owned_by: 'greenprint-alias' });
   }
   return { object: 'list' as const, data: [...data.values()] };
+}
+
+/**
+ * The cascade (outermost, so each of its steps gets retries) and the fallback policy from
+ * `config.routes`. Answers a cascade throws away used energy too: each is metered as its own event,
+ * tagged `cascade: discarded`.
+ */
+function routePolicies(
+  config: GatewayConfig,
+  estimator: Estimator,
+  record: (event: Footprint['event']) => void,
+  now: () => number,
+): GatewayPolicy[] {
+  if (config.routes.length === 0) return [];
+  const resolveUpstream = upstreamResolver(config);
+  return [
+    cascadePolicy(config.routes, {
+      resolveUpstream,
+      onDiscarded({ call, answer }) {
+        const units = openAITokensMeter.fromResponse?.(answer, call);
+        if (!units) return;
+        const event = usageEventOf(call, units, newEventId(now(), 'gw'), now());
+        record(
+          estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }).event,
+        );
+      },
+    }),
+    fallbackPolicy(config.routes, { resolveUpstream }),
+  ];
+}
+
+function withoutGreenprintHeaders(response: Response): Response {
+  let found = false;
+  for (const name of response.headers.keys()) if (name.startsWith('x-greenprint-')) found = true;
+  if (!found) return response;
+  const headers = new Headers();
+  for (const [name, value] of response.headers)
+    if (!name.startsWith('x-greenprint-')) headers.append(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

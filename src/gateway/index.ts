@@ -19,6 +19,16 @@ export {
   type Protocol,
 } from './gatewayError.js';
 export type { Units } from './meters.js';
+export {
+  cascadePolicy,
+  type DiscardedAttempt,
+  fallbackPolicy,
+  ROUTE_HEADER,
+  type RoutePolicies,
+  type RoutePolicy,
+  routePoliciesSchema,
+  upstreamResolver,
+} from './policies/index.js';
 export type { GatewayCall, GatewayEnv, GatewayIdentity, GatewayPolicy, UpstreamCall } from './policy.js';
 export { availableModels } from './resolveRoute.js';
 export {

@@ -12,6 +12,7 @@ import {
 import { errorBody, GatewayError, type Protocol, toGatewayError } from './gatewayError.js';
 import { meterSse, type StreamOutcome } from './meterSse.js';
 import type { Meter } from './meters.js';
+import { ROUTE_HEADER } from './policies/index.js';
 import type { GatewayCall } from './policy.js';
 
 export interface RespondOptions {
@@ -111,11 +112,14 @@ export async function respond(
   return new Response(bytes, init);
 }
 
+const ROUTE_HEADERS: ReadonlySet<string> = new Set(Object.values(ROUTE_HEADER));
+
 function clientHeaders(upstream: Headers): Headers {
   const headers = new Headers();
   for (const [name, value] of upstream) {
-    // An upstream that is itself a Greenprint gateway must not speak for this one.
-    if (DROPPED_HEADERS.has(name) || name.startsWith('x-greenprint-')) continue;
+    // Upstream x-greenprint-* headers were removed before the policies ran (createGateway); the ones
+    // left are the routing policies' own, and the gateway sets its footprint headers afterwards.
+    if (DROPPED_HEADERS.has(name) || (name.startsWith('x-greenprint-') && !ROUTE_HEADERS.has(name))) continue;
     headers.append(name, value);
   }
   return headers;

@@ -1,0 +1,75 @@
+/**
+ * Greenprint as `greenprint serve` runs it, for bench/gateway.ts, in a process of its own so that
+ * its CPU time and memory can be read apart: a real SQLite ledger in GP_BENCH_DIR, the write-ahead
+ * SpoolingSink in front of it, the gateway (one upstream: the fake at GP_BENCH_UPSTREAM, one hashed
+ * client key) mounted in the server app, on 127.0.0.1 with a port chosen by the system.
+ * IPC: sends `{ type: 'ready', port }`; answers `{ type: 'flush' }` with `{ type: 'flushed', stats }`
+ * once everything accepted so far is in the ledger. Exits when its parent goes.
+ */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createEstimator } from '../../dist/core/index.js';
+import { loadReferenceData } from '../../dist/data/index.js';
+import { createGateway, hashApiKey, parseGatewayConfig, SpoolingSink } from '../../dist/gateway/index.js';
+import { Ledger } from '../../dist/ledger/index.js';
+import { createApp } from '../../dist/server/app.js';
+
+const dir = process.env.GP_BENCH_DIR as string;
+const upstream = process.env.GP_BENCH_UPSTREAM as string;
+const clientKey = process.env.GP_BENCH_CLIENT_KEY as string;
+
+const errors: string[] = [];
+const onError = (e: Error) => {
+  if (errors.length < 20) errors.push(e.message);
+};
+
+const ledger = await Ledger.open({
+  url: join(dir, 'ledger.db'),
+  estimator: createEstimator(loadReferenceData()),
+});
+const config = parseGatewayConfig({
+  server: { host: '127.0.0.1', port: 0 },
+  upstreams: [
+    {
+      name: 'bench-fake',
+      baseUrl: upstream,
+      apiKeyEnv: 'GP_BENCH_UPSTREAM_KEY',
+      provider: 'openai',
+      region: 'us-east-1',
+    },
+  ],
+  keys: [{ id: 'bench', sha256: hashApiKey(clientKey), project: 'bench' }],
+  spool: join(dir, 'spool.jsonl'),
+});
+const sink = new SpoolingSink({
+  record: (events) => ledger.record(events),
+  spoolPath: config.spool,
+  onError,
+});
+const gateway = createGateway({
+  config,
+  estimator: ledger.estimator,
+  sink,
+  env: { GP_BENCH_UPSTREAM_KEY: 'sk-bench-upstream' },
+  onError,
+});
+const app = createApp({ ledger, gateway });
+
+const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
+  process.send?.({ type: 'ready', port: info.port });
+});
+
+process.on('message', async (message: { type?: string }) => {
+  if (message?.type !== 'flush') return;
+  await sink.flush();
+  process.send?.({ type: 'flushed', stats: sink.stats(), errors });
+});
+process.on('disconnect', () => {
+  server.close();
+  void sink
+    .close()
+    .then(() => ledger.close())
+    .finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+});
