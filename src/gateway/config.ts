@@ -55,6 +55,54 @@ export const gatewayConfigSchema = z
     aliases: z.record(z.string(), z.string()).default({}),
     /** Per-model routing: retries, fallbacks and cascades (first matching entry applies). */
     routes: routePoliciesSchema.default([]),
+    /** Exact response cache for deterministic requests (temperature 0, or opted in per request). */
+    cache: z
+      .object({
+        enabled: z.boolean().default(false),
+        ttlSeconds: z.number().int().positive().default(3600),
+        /** In-process LRU size; ignored when `redis` is set (the cache is then shared by every replica). */
+        maxEntries: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({ enabled: false, ttlSeconds: 3600, maxEntries: 10_000 }),
+    /** Shared state across gateway replicas (cache, budgets); in-process when absent. */
+    redis: z
+      .object({ url: z.string().min(1), prefix: z.string().default('greenprint:') })
+      .strict()
+      .optional(),
+    /** Carbon and cost budgets per project and period; a request that would exceed one gets 429. */
+    budgets: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            project: z.string().min(1),
+            period: z.enum(['hour', 'day', 'week', 'month']),
+            /** Location-based gCO2e (facility boundary) per period. */
+            gco2e: z.number().positive().optional(),
+            usd: z.number().positive().optional(),
+          })
+          .strict()
+          .refine((b) => b.gco2e !== undefined || b.usd !== undefined, 'a budget needs gco2e, usd or both'),
+      )
+      .default([]),
+    /** Lean-prompt limits per model (glob) and optionally per project, counted with real tokenizers. */
+    limits: z
+      .array(
+        z
+          .object({
+            match: z.string().min(1),
+            project: z.string().min(1).optional(),
+            maxInputTokens: z.number().int().positive().optional(),
+            maxOutputTokens: z.number().int().positive().optional(),
+            /** cap: lower the request's max tokens to the limit; reject: answer 400. */
+            outputMode: z.enum(['cap', 'reject']).default('cap'),
+            /** Input plus requested output must fit. */
+            maxContextTokens: z.number().int().positive().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Where accepted events wait for the ledger (append-only JSONL). */
     spool: z.string().default('./.greenprint/spool.jsonl'),
   })

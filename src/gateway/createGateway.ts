@@ -10,7 +10,7 @@ import { estimateFootprint, type Footprint, usageEventOf } from './footprint.js'
 import { errorResponse, toGatewayError } from './gatewayError.js';
 import { openAITokensMeter } from './meters.js';
 import { cascadePolicy, fallbackPolicy, upstreamResolver } from './policies/index.js';
-import { composePolicies, type GatewayEnv, type GatewayPolicy } from './policy.js';
+import { composePolicies, type GatewayCall, type GatewayEnv, type GatewayPolicy } from './policy.js';
 import { respond } from './respond.js';
 import type { EventSink } from './sink.js';
 
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   requireKey?: boolean;
   /** Steps around the upstream call (cache, budget, retry, fallback …), the first one outermost. */
   policies?: readonly GatewayPolicy[];
+  /** Told of every metered call once its answer is complete (budgets settle here); never awaited. */
+  observers?: readonly ((call: GatewayCall, footprint: Footprint) => void)[];
   /** Where the upstreams' `apiKeyEnv` variables are read, once, at creation; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Unexpected failures (a sink that throws, a bug); default console.error. Never gets a key. */
@@ -55,12 +57,16 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const keys = new Map(
     config.upstreams.map((u) => [u.name, u.apiKeyEnv ? env[u.apiKeyEnv] || undefined : undefined] as const),
   );
-  const record = (event: Footprint['event']) => {
+  const observers = options.observers ?? [];
+  const record = (footprint: Footprint, call?: GatewayCall) => {
     try {
-      sink.enqueue(event);
+      sink.enqueue(footprint.event);
+      if (call) for (const observe of observers) observe(call, footprint);
     } catch (error) {
       // The client already has its answer; a sink failure must not take it back.
-      report(new Error(`The gateway could not hand event ${event.id} to the sink.`, { cause: error }));
+      report(
+        new Error(`The gateway could not hand event ${footprint.event.id} to the sink.`, { cause: error }),
+      );
     }
   };
   const upstream = callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys });
@@ -114,7 +120,7 @@ function modelList(config: GatewayConfig) {
 function routePolicies(
   config: GatewayConfig,
   estimator: Estimator,
-  record: (event: Footprint['event']) => void,
+  record: (footprint: Footprint) => void,
   now: () => number,
 ): GatewayPolicy[] {
   if (config.routes.length === 0) return [];
@@ -126,9 +132,7 @@ function routePolicies(
         const units = openAITokensMeter.fromResponse?.(answer, call);
         if (!units) return;
         const event = usageEventOf(call, units, newEventId(now(), 'gw'), now());
-        record(
-          estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }).event,
-        );
+        record(estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }));
       },
     }),
     fallbackPolicy(config.routes, { resolveUpstream }),

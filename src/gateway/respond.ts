@@ -11,14 +11,14 @@ import {
 } from './footprint.js';
 import { errorBody, GatewayError, type Protocol, toGatewayError } from './gatewayError.js';
 import { meterSse, type StreamOutcome } from './meterSse.js';
-import type { Meter } from './meters.js';
-import { ROUTE_HEADER } from './policies/index.js';
+import type { Meter, Units } from './meters.js';
 import type { GatewayCall } from './policy.js';
 
 export interface RespondOptions {
   estimator: Estimator;
   /** Hands a finished call's event to the ledger's sink; must not throw or block. */
-  record: (event: Footprint['event']) => void;
+  /** Hands a metered call's footprint on (sink, budgets); never awaited. */
+  record: (footprint: Footprint, call: GatewayCall) => void;
   now: () => number;
 }
 
@@ -63,13 +63,11 @@ export async function respond(
 
   const known = meter.fromRequest?.(call);
   if (known && upstream.body) {
-    const footprint = estimateFootprint(
-      options.estimator,
-      usageEventOf(call, known, eventId, call.startedAt),
-    );
+    const footprint = meterFootprint(call, known, eventId, call.startedAt, upstream, options);
     for (const [name, value] of Object.entries(footprintHeaders(footprint))) headers.set(name, value);
     const body = onEnd(upstream.body, () => {
-      options.record({ ...footprint.event, durationMs: Math.max(0, options.now() - call.startedAt) });
+      const event = { ...footprint.event, durationMs: Math.max(0, options.now() - call.startedAt) };
+      options.record({ ...footprint, event }, call);
     });
     return new Response(body, init);
   }
@@ -83,11 +81,8 @@ export async function respond(
       end(outcome: StreamOutcome) {
         const units = seen.units();
         if (!units) return footprintComment({ eventId, warning: UNMETERED });
-        const footprint = estimateFootprint(
-          options.estimator,
-          usageEventOf(call, units, eventId, options.now()),
-        );
-        options.record(footprint.event);
+        const footprint = meterFootprint(call, units, eventId, options.now(), upstream, options);
+        options.record(footprint, call);
         return outcome === 'cancel' ? '' : footprintComment(footprint);
       },
       errorEvent: (error) => streamErrorEvent(call.protocol, toGatewayError(error)),
@@ -105,21 +100,56 @@ export async function respond(
   if (!units) {
     headers.set(HEADER.warning, UNMETERED);
   } else {
-    const footprint = estimateFootprint(options.estimator, usageEventOf(call, units, eventId, options.now()));
-    options.record(footprint.event);
+    const footprint = meterFootprint(call, units, eventId, options.now(), upstream, options);
+    options.record(footprint, call);
     for (const [name, value] of Object.entries(footprintHeaders(footprint))) headers.set(name, value);
   }
   return new Response(bytes, init);
 }
 
-const ROUTE_HEADERS: ReadonlySet<string> = new Set(Object.values(ROUTE_HEADER));
+/** Header a caching policy sets on an answer it served from the cache instead of the upstream. */
+export const CACHE_HEADER = 'x-greenprint-cache';
+
+/**
+ * The footprint of a metered call. An answer served from the cache (`x-greenprint-cache: hit`) cost
+ * no inference: it is recorded with zero measured energy and no tokens, and the figures of the call it
+ * replaced go in its tags (`avoidedEnergyWh`, `avoidedCo2eG`, `avoidedCostUsd`) as the counterfactual.
+ */
+function meterFootprint(
+  call: GatewayCall,
+  units: Units,
+  eventId: string,
+  endedAt: number,
+  answer: Response,
+  options: RespondOptions,
+): Footprint {
+  const event = usageEventOf(call, units, eventId, endedAt);
+  if (answer.headers.get(CACHE_HEADER) !== 'hit') return estimateFootprint(options.estimator, event);
+  const avoided = estimateFootprint(options.estimator, event).impact;
+  const { inputTokens: _i, outputTokens: _o, cachedInputTokens: _c, reasoningTokens: _r, ...rest } = event;
+  return estimateFootprint(options.estimator, {
+    ...rest,
+    measuredEnergy: { wh: 0, boundary: 'facility' },
+    tags: {
+      ...event.tags,
+      cache: 'hit',
+      ...(avoided
+        ? {
+            avoidedEnergyWh: String(avoided.energyWh.mid),
+            avoidedCo2eG: String(avoided.carbonGCO2e.location.mid),
+            avoidedCostUsd: String(avoided.costUsd?.mid ?? 0),
+          }
+        : {}),
+    },
+  });
+}
 
 function clientHeaders(upstream: Headers): Headers {
   const headers = new Headers();
   for (const [name, value] of upstream) {
-    // Upstream x-greenprint-* headers were removed before the policies ran (createGateway); the ones
-    // left are the routing policies' own, and the gateway sets its footprint headers afterwards.
-    if (DROPPED_HEADERS.has(name) || (name.startsWith('x-greenprint-') && !ROUTE_HEADERS.has(name))) continue;
+    // Upstream x-greenprint-* headers were removed before the policies ran (createGateway): the ones
+    // left are the policies' own (route, cache …); the footprint headers are set afterwards.
+    if (DROPPED_HEADERS.has(name)) continue;
     headers.append(name, value);
   }
   return headers;
