@@ -375,7 +375,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     );
     return 0;
   }
-  const { loadGatewayConfig, createGateway, SpoolingSink } = await import('../gateway/index.js');
+  const { loadGatewayConfig, createGateway, configuredPolicies, SpoolingSink } = await import(
+    '../gateway/index.js'
+  );
   const config = loadGatewayConfig(typeof values.config === 'string' ? values.config : undefined);
   const port = values.port === undefined ? config.server.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -395,9 +397,20 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     spoolPath: config.spool,
     onError: (e) => io.err(`ledger write failed, events kept in ${config.spool}: ${e.message}`),
   });
+  const configured = configuredPolicies(config, {
+    estimator: ledger.estimator,
+    onError: (e) => io.err(`greenprint: ${e.message}`),
+  });
   const gateway =
     config.upstreams.length > 0
-      ? createGateway({ config, estimator: ledger.estimator, sink, requireKey: !loopback })
+      ? createGateway({
+          config,
+          estimator: ledger.estimator,
+          sink,
+          requireKey: !loopback,
+          policies: configured.policies,
+          observers: configured.observers,
+        })
       : undefined;
   const { serve } = await import('@hono/node-server');
   const { createApp } = await import('../server/app.js');
@@ -413,6 +426,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       server.close(() => {
         void sink
           .close()
+          .then(() => configured.close())
           .then(() => ledger.close())
           .then(resolve);
       });

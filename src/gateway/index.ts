@@ -8,6 +8,7 @@ export {
   parseGatewayConfig,
   type UpstreamConfig,
 } from './config.js';
+export { type ConfiguredPolicies, configuredPolicies } from './configuredPolicies.js';
 export { createGateway, type GatewayOptions } from './createGateway.js';
 export { ENDPOINTS, type Endpoint } from './endpoints.js';
 export { type Footprint, HEADER, UNMETERED } from './footprint.js';

@@ -1,5 +1,6 @@
 import type { Estimator } from '../core/index.js';
 import { newEventId } from '../ledger/index.js';
+import { BUDGET_HEADER } from './budgets/budgetResponses.js';
 import {
   estimateFootprint,
   type Footprint,
@@ -10,6 +11,7 @@ import {
   usageEventOf,
 } from './footprint.js';
 import { errorBody, GatewayError, type Protocol, toGatewayError } from './gatewayError.js';
+import { LIMIT_HEADER } from './limits/limitError.js';
 import { meterSse, type StreamOutcome } from './meterSse.js';
 import type { Meter, Units } from './meters.js';
 import type { GatewayCall } from './policy.js';
@@ -54,7 +56,10 @@ export async function respond(
   const headers = clientHeaders(upstream.headers);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
   if (!upstream.ok) {
-    headers.set(HEADER.upstreamStatus, String(upstream.status));
+    // A refusal a policy made itself (budget, limit) never reached an upstream.
+    if (!upstream.headers.has(BUDGET_HEADER) && !upstream.headers.has(LIMIT_HEADER)) {
+      headers.set(HEADER.upstreamStatus, String(upstream.status));
+    }
     return new Response(upstream.body ? await readAll(upstream) : null, init);
   }
   const eventId = newEventId(options.now(), 'gw');
