@@ -13,13 +13,14 @@ import { cascadePolicy, fallbackPolicy, upstreamResolver } from './policies/inde
 import { composePolicies, type GatewayCall, type GatewayEnv, type GatewayPolicy } from './policy.js';
 import { respond } from './respond.js';
 import type { EventSink } from './sink.js';
+import { upstreamFetch } from './upstreamFetch.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
   estimator: Estimator;
   /** Receives each metered call's event once its upstream answer is complete; never awaited. */
   sink: EventSink;
-  /** Used for every upstream request; default the global (undici) fetch. */
+  /** Used for every upstream request; default `upstreamFetch` (undici `request`, keep-alive). */
   fetch?: typeof fetch;
   /** Clock, epoch ms; default Date.now. */
   now?: () => number;
@@ -53,7 +54,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const now = options.now ?? Date.now;
   const env = options.env ?? process.env;
   const report = options.onError ?? ((error: Error) => console.error(error));
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const fetchImpl = options.fetch ?? upstreamFetch;
   const keys = new Map(
     config.upstreams.map((u) => [u.name, u.apiKeyEnv ? env[u.apiKeyEnv] || undefined : undefined] as const),
   );
