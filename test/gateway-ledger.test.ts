@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { serve } from '@hono/node-server';
+import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { createEstimator } from '../src/core/index.js';
@@ -17,7 +19,7 @@ import { DIALECTS } from './dbs.js';
 // and the impacts the estimator gives — on SQLite and on PostgreSQL.
 const estimator = createEstimator(loadReferenceData());
 
-describe.each(DIALECTS)('openai client → gateway → ledger on $name', ({ fresh }) => {
+describe.each(DIALECTS)('openai client and Vercel AI SDK → gateway → ledger on $name', ({ fresh }) => {
   it('records one event per call with the provider-reported tokens and the estimated impact', async () => {
     const db = await fresh();
     const dir = mkdtempSync(join(tmpdir(), 'gp-gw-'));
@@ -57,15 +59,27 @@ describe.each(DIALECTS)('openai client → gateway → ledger on $name', ({ fres
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       expect(text).toBe(FAKE.chatText);
+      // And the Vercel AI SDK through the same gateway.
+      const sdk = createOpenAICompatible({
+        name: 'openai',
+        baseURL: `http://127.0.0.1:${port}/v1`,
+        apiKey: 'unused-on-loopback',
+        includeUsage: true,
+        headers: { 'x-greenprint-pipeline': 'newsletter', 'x-greenprint-stage': 'draft' },
+      });
+      expect((await generateText({ model: sdk('gpt-4o-mini'), prompt: 'Hi' })).text).toBe(FAKE.chatText);
+      const streamed = streamText({ model: sdk('gpt-4o-mini'), prompt: 'Hi' });
+      await streamed.consumeStream();
+      expect(await streamed.text).toBe(FAKE.chatText);
       await sink.close();
 
       const rep = await report(ledger, { by: ['pipeline', 'stage', 'model'] });
       expect(rep.rows).toHaveLength(1);
       const row = rep.rows[0];
       expect(row?.group).toEqual({ pipeline: 'newsletter', stage: 'draft', model: FAKE.chatModel });
-      expect(row?.events).toBe(2);
-      expect(row?.inputTokens).toBe(2 * FAKE.chatUsage.prompt_tokens);
-      expect(row?.outputTokens).toBe(2 * FAKE.chatUsage.completion_tokens);
+      expect(row?.events).toBe(4);
+      expect(row?.inputTokens).toBe(4 * FAKE.chatUsage.prompt_tokens);
+      expect(row?.outputTokens).toBe(4 * FAKE.chatUsage.completion_tokens);
       const expected = estimator.estimate({
         requestModel: 'gpt-4o-mini',
         responseModel: FAKE.chatModel,
@@ -76,8 +90,8 @@ describe.each(DIALECTS)('openai client → gateway → ledger on $name', ({ fres
         cachedInputTokens: FAKE.chatUsage.cached_tokens,
         reasoningTokens: FAKE.chatUsage.reasoning_tokens,
       });
-      expect(row?.energyKwh.mid).toBeCloseTo((2 * expected.energyWh.mid) / 1000, 12);
-      expect(row?.carbonKg.mid).toBeCloseTo((2 * expected.carbonGCO2e.location.mid) / 1000, 12);
+      expect(row?.energyKwh.mid).toBeCloseTo((4 * expected.energyWh.mid) / 1000, 12);
+      expect(row?.carbonKg.mid).toBeCloseTo((4 * expected.carbonGCO2e.location.mid) / 1000, 12);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fake.close();
