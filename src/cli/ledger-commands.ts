@@ -397,7 +397,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     spoolPath: config.spool,
     onError: (e) => io.err(`ledger write failed, events kept in ${config.spool}: ${e.message}`),
   });
-  const configured = configuredPolicies(config, {
+  const configured = await configuredPolicies(config, {
     estimator: ledger.estimator,
     onError: (e) => io.err(`greenprint: ${e.message}`),
   });

@@ -26,7 +26,7 @@ describe('policies from the gateway config', () => {
       budgets: [{ name: 'tiny', project: 'default', period: 'day', gco2e: 0.002 }],
       cache: { enabled: true },
     };
-    const configured = configuredPolicies(parseGatewayConfig(raw), { estimator, onError: () => {} });
+    const configured = await configuredPolicies(parseGatewayConfig(raw), { estimator, onError: () => {} });
     const gateway = await startGateway(raw, {
       policies: configured.policies,
       observers: configured.observers,

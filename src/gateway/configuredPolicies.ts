@@ -3,7 +3,6 @@ import { budgetsFromConfig } from './budgets/index.js';
 import { cachePolicy, cacheStoreFromConfig } from './cache/index.js';
 import type { GatewayConfig } from './config.js';
 import type { Footprint } from './footprint.js';
-import { limitsPolicy } from './limits/index.js';
 import type { GatewayCall, GatewayPolicy } from './policy.js';
 
 export interface ConfiguredPolicies {
@@ -19,14 +18,18 @@ export interface ConfiguredPolicies {
  * budget), then budgets (reserve before the call, settle in the observer). The routing policies (cascade, fallback) run inside these, in
  * `createGateway`. Shared state lives in Redis when `redis` is configured, in-process otherwise.
  */
-export function configuredPolicies(
+export async function configuredPolicies(
   config: GatewayConfig,
   options: { estimator: Estimator; now?: () => number; onError?: (error: Error) => void },
-): ConfiguredPolicies {
+): Promise<ConfiguredPolicies> {
   const policies: GatewayPolicy[] = [];
   const observers: ConfiguredPolicies['observers'] = [];
   const closers: (() => Promise<void>)[] = [];
-  if (config.limits.length > 0) policies.push(limitsPolicy(config.limits));
+  if (config.limits.length > 0) {
+    // The tokenizers' vocabularies take ~70 MB and ~190 ms to load: only when limits are configured.
+    const { limitsPolicy } = await import('./limits/index.js');
+    policies.push(limitsPolicy(config.limits));
+  }
   if (config.cache.enabled) {
     const store = cacheStoreFromConfig(config, options.onError ? { onError: options.onError } : {});
     policies.push(
