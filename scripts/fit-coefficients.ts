@@ -7,16 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { type FitInputs, fitText, relativeLeastSquares } from '../bench/lib/fit.js';
 import { diffusionRows, llmRows, median, quantile } from '../bench/lib/mlenergy.js';
 import {
-  BYTES_PER_PARAM,
   type Coefficients,
   type DiffusionFit,
   diffusionSizeIndex,
   findModel,
   indexModels,
   paramsRange,
-  prefillEnergyJPerToken,
   resolveGpu,
-  type TextFit,
 } from '../src/core/index.js';
 import { loadFittingInputs } from '../src/data/index.js';
 

@@ -48,7 +48,7 @@ export {
   weightsGB,
 } from './hardware.js';
 export { parseUsageEvent } from './parse.js';
-export { addRange, mulRange, point, type Range, range, roundRange, scaleRange, sig } from './range.js';
+export { addRange, type Range, sig } from './range.js';
 export * from './reference.js';
 export { type GhgAttribution, ghgScopes, type ScopeRef } from './scope.js';
 export {

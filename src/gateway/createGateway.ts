@@ -6,7 +6,7 @@ import { buildCall } from './buildCall.js';
 import { callUpstream } from './callUpstream.js';
 import type { GatewayConfig } from './config.js';
 import { ENDPOINTS } from './endpoints.js';
-import { estimateFootprint, type Footprint, usageEventOf } from './footprint.js';
+import { estimateFootprint, type Footprint, HEADER, usageEventOf } from './footprint.js';
 import { errorResponse, toGatewayError } from './gatewayError.js';
 import { openAITokensMeter } from './meters.js';
 import { cascadePolicy, fallbackPolicy, upstreamResolver } from './policies/index.js';
@@ -73,9 +73,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const upstream = callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys });
   const send = composePolicies(
     [...(options.policies ?? []), ...routePolicies(config, estimator, record, now)],
-    // An upstream that is itself a Greenprint gateway must not speak for this one: its x-greenprint-*
-    // headers go before the policies, which add their own.
-    async (call) => withoutGreenprintHeaders(await upstream(call)),
+    async (call) => asUpstreamAnswer(await upstream(call)),
   );
   const auth = authenticate({ keys: config.keys, requireKey: options.requireKey ?? false });
 
@@ -140,12 +138,19 @@ function routePolicies(
   ];
 }
 
-function withoutGreenprintHeaders(response: Response): Response {
+/**
+ * An upstream's answer as the policies see it: its own x-greenprint-* headers removed (an upstream that
+ * is itself a Greenprint gateway must not speak for this one), and a failure marked with
+ * `x-greenprint-upstream-status`, so refusals the policies make themselves (budget, limits) carry none.
+ */
+function asUpstreamAnswer(response: Response): Response {
   let found = false;
   for (const name of response.headers.keys()) if (name.startsWith('x-greenprint-')) found = true;
-  if (!found) return response;
+  if (!found && response.ok) return response;
   const headers = new Headers();
-  for (const [name, value] of response.headers)
+  for (const [name, value] of response.headers) {
     if (!name.startsWith('x-greenprint-')) headers.append(name, value);
+  }
+  if (!response.ok) headers.set(HEADER.upstreamStatus, String(response.status));
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

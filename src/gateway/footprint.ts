@@ -1,4 +1,4 @@
-import type { Estimator, Impact, Range, UsageEvent } from '../core/index.js';
+import type { Estimator, Impact, UsageEvent } from '../core/index.js';
 import { GreenprintError } from '../core/index.js';
 import type { Units } from './meters.js';
 import type { GatewayCall } from './policy.js';
@@ -89,18 +89,14 @@ export function footprintComment(footprint: Footprint | { eventId: string; warni
           eventId: footprint.event.id,
           ...(footprint.impact
             ? {
-                energyWh: range(footprint.impact.energyWh),
-                co2eG: range(footprint.impact.carbonGCO2e.location),
+                energyWh: footprint.impact.energyWh,
+                co2eG: footprint.impact.carbonGCO2e.location,
               }
             : {}),
           ...(footprint.warning ? { warning: footprint.warning } : {}),
         }
       : footprint;
   return `: greenprint ${JSON.stringify(body)}\n\n`;
-}
-
-function range(r: Range): Range {
-  return { low: r.low, mid: r.mid, high: r.high };
 }
 
 /**

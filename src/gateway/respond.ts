@@ -1,6 +1,5 @@
 import type { Estimator } from '../core/index.js';
 import { newEventId } from '../ledger/index.js';
-import { BUDGET_HEADER } from './budgets/budgetResponses.js';
 import {
   estimateFootprint,
   type Footprint,
@@ -11,10 +10,10 @@ import {
   usageEventOf,
 } from './footprint.js';
 import { errorBody, GatewayError, type Protocol, toGatewayError } from './gatewayError.js';
-import { LIMIT_HEADER } from './limits/limitError.js';
 import { meterSse, type StreamOutcome } from './meterSse.js';
 import type { Meter, Units } from './meters.js';
 import type { GatewayCall } from './policy.js';
+import { parseJson, readAll } from './readBody.js';
 
 export interface RespondOptions {
   estimator: Estimator;
@@ -56,10 +55,7 @@ export async function respond(
   const headers = clientHeaders(upstream.headers);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
   if (!upstream.ok) {
-    // A refusal a policy made itself (budget, limit) never reached an upstream.
-    if (!upstream.headers.has(BUDGET_HEADER) && !upstream.headers.has(LIMIT_HEADER)) {
-      headers.set(HEADER.upstreamStatus, String(upstream.status));
-    }
+    // Upstream failures arrive marked with x-greenprint-upstream-status (createGateway); policy refusals don't.
     return new Response(upstream.body ? await readAll(upstream) : null, init);
   }
   const eventId = newEventId(options.now(), 'gw');
@@ -158,31 +154,6 @@ function clientHeaders(upstream: Headers): Headers {
     headers.append(name, value);
   }
   return headers;
-}
-
-async function readAll(response: Response): Promise<ArrayBuffer> {
-  try {
-    return await response.arrayBuffer();
-  } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof GatewayError) throw cause;
-    throw new GatewayError(
-      'upstream_interrupted',
-      'The upstream broke off its response. Retry the request.',
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-function parseJson(bytes: ArrayBuffer): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
-  }
 }
 
 /** The protocol's own mid-stream error: OpenAI clients throw on `data: {"error": …}`, Anthropic ones on `event: error`. */

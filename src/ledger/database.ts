@@ -1,8 +1,3 @@
-import type { Generated } from 'kysely';
-
-/** Range columns: one per scenario end, same unit. */
-type Triple<P extends string> = { [K in `${P}_low` | `${P}_mid` | `${P}_high`]: number };
-
 /**
  * One stored usage event, append-only: the event as received and the headline figures computed for
  * it. Everything a report needs lives in the rollups; the event itself is kept for `recompute`.
@@ -134,5 +129,3 @@ export interface Database {
   run_stages: RunStagesTable;
   factors: FactorsTable;
 }
-
-export type { Generated };

@@ -7,7 +7,7 @@ export {
   resolveDatabaseUrl,
 } from './connect.js';
 export { newEventId } from './ids.js';
-export { Ledger, type LedgerOptions, openLedger, type RecomputeResult, type Totals } from './ledger.js';
+export { Ledger, type LedgerOptions, type RecomputeResult, type Totals } from './ledger.js';
 export {
   GROUP_BY,
   type GroupBy,

@@ -1,11 +1,5 @@
 import { CompiledQuery, type Kysely, Migrator, sql, type Transaction } from 'kysely';
-import {
-  createEstimator,
-  type Estimator,
-  GreenprintError,
-  type Impact,
-  type UsageEvent,
-} from '../core/index.js';
+import { type Estimator, GreenprintError, type Impact, type UsageEvent } from '../core/index.js';
 import { type Connection, connect, DATABASE_ENV, type DialectName } from './connect.js';
 import {
   type Database,
@@ -40,26 +34,6 @@ const EVENT_COLUMNS: (keyof EventsTable)[] = [
   'cost_usd',
   'event_json',
 ];
-
-/** PostgreSQL array types of the event columns, for the unnest insert. */
-const PG_TYPES: Record<keyof EventsTable, string> = {
-  id: 'text',
-  ts_ms: 'bigint',
-  project: 'text',
-  pipeline: 'text',
-  stage: 'text',
-  run: 'text',
-  model: 'text',
-  methodology_version: 'text',
-  energy_wh_low: 'float8',
-  energy_wh_mid: 'float8',
-  energy_wh_high: 'float8',
-  carbon_g_mid: 'float8',
-  water_ml_mid: 'float8',
-  embodied_g_mid: 'float8',
-  cost_usd: 'float8',
-  event_json: 'text',
-};
 
 export interface LedgerOptions {
   /** Database URL or SQLite path (see `resolveDatabaseUrl`). */
@@ -240,18 +214,19 @@ export class Ledger {
       const result = await sql<{
         id: string;
       }>`insert into events (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))})
-        select * from unnest(${sql.join(arrays.map((a, i) => sql`${a}::${sql.raw(PG_TYPES[EVENT_COLUMNS[i] as keyof EventsTable])}[]`))})
+        select * from unnest(${sql.join(arrays.map((a, i) => sql`${a}::${sql.raw(pgType(EVENT_COLUMNS[i] as string))}[]`))})
         on conflict (id) do nothing returning id`.execute(trx);
       for (const r of result.rows) stored.add(r.id);
-    }
-    for (let start = 0; this.dialect === 'sqlite' && start < rows.length; start += perChunk) {
-      const chunk = rows.slice(start, start + perChunk);
-      const params: unknown[] = [];
-      for (const row of chunk) for (const col of EVENT_COLUMNS) params.push(row[col]);
-      const result = await trx.executeQuery<{ id: string }>(
-        CompiledQuery.raw(this.insertSql(chunk.length), params),
-      );
-      for (const r of result.rows) stored.add(r.id);
+    } else {
+      for (let start = 0; start < rows.length; start += perChunk) {
+        const chunk = rows.slice(start, start + perChunk);
+        const params: unknown[] = [];
+        for (const row of chunk) for (const col of EVENT_COLUMNS) params.push(row[col]);
+        const result = await trx.executeQuery<{ id: string }>(
+          CompiledQuery.raw(this.insertSql(chunk.length), params),
+        );
+        for (const r of result.rows) stored.add(r.id);
+      }
     }
     // Within one batch a repeated id is stored once: keep the first occurrence only.
     const fresh: LedgerRow[] = [];
@@ -550,18 +525,20 @@ function concat(head: readonly unknown[], tail: Float64Array): unknown[] {
   return out;
 }
 
-/** Text columns of the rollup tables: the text rollup dimensions plus the run and factor keys. */
+/** Text columns of the ledger tables: the text rollup dimensions plus event, run and factor keys. */
 const TEXT_COLUMNS: ReadonlySet<string> = new Set([
   ...ROLLUP_KEYS.filter((k) => !(NUMERIC_KEYS as readonly string[]).includes(k)),
+  'id',
+  'event_json',
   'run',
   'zone',
   'source',
   'methodology_version',
 ]);
 
-/** PostgreSQL array type of a rollup-table column, for the unnest upserts. */
+/** PostgreSQL array type of a ledger column, for the unnest inserts and upserts. */
 function pgType(column: string): string {
-  if (column === 'first_ts_ms') return 'bigint';
+  if (column === 'ts_ms' || column === 'first_ts_ms') return 'bigint';
   if ((NUMERIC_KEYS as readonly string[]).includes(column) || column === 'year') return 'integer';
   return TEXT_COLUMNS.has(column) ? 'text' : 'float8';
 }
@@ -644,10 +621,4 @@ async function upsertAdding(
     }
     await trx.executeQuery(CompiledQuery.raw(text, params));
   }
-}
-
-/** Opens the ledger at `url` with the given estimator (or one over the shipped reference data). */
-export async function openLedger(url: string, estimator?: Estimator): Promise<Ledger> {
-  const est = estimator ?? createEstimator((await import('../data/index.js')).loadReferenceData());
-  return Ledger.open({ url, estimator: est });
 }

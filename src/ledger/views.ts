@@ -1,12 +1,7 @@
-import { GreenprintError, METHODOLOGY_VERSION, type Range } from '../core/index.js';
+import { addRange as add, GreenprintError, METHODOLOGY_VERSION, type Range } from '../core/index.js';
 import type { Ledger } from './ledger.js';
 import { type ReportQuery, type ReportRow, report } from './report.js';
 
-const add = (a: Range, b: Range): Range => ({
-  low: a.low + b.low,
-  mid: a.mid + b.mid,
-  high: a.high + b.high,
-});
 const ZERO: Range = { low: 0, mid: 0, high: 0 };
 
 export interface Inventory {

@@ -1,6 +1,6 @@
-import { GatewayError } from '../gatewayError.js';
 import { isRecord } from '../meters.js';
 import type { GatewayCall, GatewayPolicy } from '../policy.js';
+import { parseJson, readAll } from '../readBody.js';
 import { type EscalationCheck, escalationReason } from './escalationReason.js';
 import { ROUTE_HEADER, withHeaders } from './routeHeaders.js';
 import {
@@ -134,29 +134,4 @@ function usageOf(model: string, answer: unknown, reason: EscalationRule): Cascad
     completion_tokens: count(usage.completion_tokens),
     reason,
   };
-}
-
-async function readAll(response: Response): Promise<ArrayBuffer> {
-  try {
-    return await response.arrayBuffer();
-  } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof GatewayError) throw cause;
-    throw new GatewayError(
-      'upstream_interrupted',
-      'The upstream broke off its response. Retry the request.',
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-function parseJson(bytes: ArrayBuffer): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
-  }
 }
