@@ -138,10 +138,7 @@ describe('carbon, water, embodied, scope', () => {
   });
 
   it('an hourly trace sets the intensity of the event hour', () => {
-    const trace = readTrace(
-      new URL('../../shared/data/grid/electricitymaps-hourly/DE-LU_2024_hourly.csv', import.meta.url)
-        .pathname,
-    );
+    const trace = readTrace(new URL('../data/grid/DE-LU_2024_hourly.csv', import.meta.url).pathname);
     const i = estimator.estimate({ ...llama8b, region: 'DE', startTime: '2024-06-01T12:30:00Z' }, { trace });
     // Row "2024-06-01 12:00:00" of the Electricity Maps export, lifecycle column.
     const hour = trace.points.find((p) => p.startMs === Date.parse('2024-06-01T12:00:00Z'));

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Precision, UsageEvent } from '../../src/core/index.js';
+import { SHARED_DATA } from './shared.js';
 
 /** Where the ML.ENERGY v2 reference rows live (tests and benchmarks only; never shipped). */
-export const MLENERGY_DIR = new URL('../../../shared/data/anchors/mlenergy-v2/', import.meta.url);
+export const MLENERGY_DIR = new URL('anchors/mlenergy-v2/', SHARED_DATA);
 
 /**
  * Mean prompt lengths assumed for ML.ENERGY's tasks, which publish output lengths but not input

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { HAS_SHARED_DATA, SHARED_DATA } from '../../bench/lib/shared.js';
 import { GreenprintError, hourlyIntensity } from '../core/index.js';
 import { parseTrace, readTrace } from './traces.js';
 
-const GRID = new URL('../../../shared/data/grid/', import.meta.url);
+const GRID = new URL('grid/', SHARED_DATA);
 
 describe('carbon-intensity traces', () => {
-  it('reads an Electricity Maps hourly export (lifecycle column, zone id)', () => {
+  it.skipIf(!HAS_SHARED_DATA)('reads an Electricity Maps hourly export (lifecycle column, zone id)', () => {
     const t = readTrace(new URL('electricitymaps-hourly/GB_2023_hourly.csv', GRID).pathname);
     expect(t.zone).toBe('GB');
     expect(t.points.length).toBeGreaterThanOrEqual(8760);
     expect(t.source).toMatch(/Electricity Maps/);
   });
 
-  it("reads Let's Wait Awhile (15-min DE) and finds the right slot", () => {
+  it.skipIf(!HAS_SHARED_DATA)("reads Let's Wait Awhile (15-min DE) and finds the right slot", () => {
     const t = readTrace(new URL('lets-wait-awhile-2020/ger_ci.csv', GRID).pathname, 'DE');
     expect(t.zone).toBe('DE');
     // First row: 2019-12-20 00:00:00, 218.29 gCO2e/kWh; second: 00:15.
@@ -20,7 +21,7 @@ describe('carbon-intensity traces', () => {
     expect(hit?.gPerKwh).toBeCloseTo(218.29, 2);
   });
 
-  it('reads WattTime actuals', () => {
+  it.skipIf(!HAS_SHARED_DATA)('reads WattTime actuals', () => {
     const t = readTrace(
       new URL('watttime-caiso-north-2023-06/watttime2023_caiso-north_actual.csv', GRID).pathname,
       'US-CAL-CISO',
