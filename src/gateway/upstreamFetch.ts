@@ -32,8 +32,37 @@ export async function upstreamFetch(
   }
   const empty = res.statusCode === 204 || res.statusCode === 304;
   if (empty) res.body.resume();
-  return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), {
+  return new Response(empty ? null : webStream(res.body), {
     status: res.statusCode,
     headers: out,
   });
+}
+
+/**
+ * The body as a web stream, pulled chunk by chunk. Not `Readable.toWeb`: on Node 20 it keeps
+ * enqueueing after the consumer cancelled (a policy dropping a failed answer), which throws
+ * "Controller is already closed" outside any request.
+ */
+function webStream(body: Readable): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await chunks.next();
+          if (cancelled) return;
+          if (done) controller.close();
+          else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        } catch (error) {
+          if (!cancelled) controller.error(error);
+        }
+      },
+      cancel() {
+        cancelled = true;
+        body.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
