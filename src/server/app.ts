@@ -18,12 +18,18 @@ import { otlpRoutes } from '../otlp/index.js';
  * OTLP/HTTP trace receiver (`POST /v1/traces`) feeding the ledger, and read-only ledger reports
  * (`GET /v1/ledger/report|inventory|sci|process`).
  */
-export function createApp(options: { ledger: Ledger; gateway?: Hono<GatewayEnv> }): Hono {
+export function createApp(options: {
+  ledger: Ledger;
+  gateway?: Hono<GatewayEnv>;
+  /** Further route groups mounted at `/` (the Batch API). */
+  routes?: readonly Hono[];
+}): Hono {
   const { ledger } = options;
   const app = new Hono();
   // The OpenAI-compatible gateway (when upstreams are configured) owns /v1/* model routes.
   if (options.gateway) app.route('/', options.gateway as unknown as Hono);
   app.route('/', otlpRoutes({ record: (events) => ledger.record(events) }));
+  for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/healthz', (c) => c.json({ ok: true, ledger: ledger.dialect }));
   app.get('/v1/ledger/:view', async function ledgerView(c) {
     const q = c.req.query();
