@@ -1,0 +1,5 @@
+export type { Forecaster } from './forecaster.js';
+export { type NoisyOracleOptions, noisyOracle, noisySeriesValues } from './noisyOracle.js';
+export { persistence } from './persistence.js';
+export { sameHourYesterday } from './sameHourYesterday.js';
+export { type SeasonalProfileOptions, seasonalProfile } from './seasonalProfile.js';
