@@ -30,12 +30,12 @@ import {
 import {
   type Child,
   cpuSeconds,
-  killAll,
   memoryMb,
   type Portkey,
   removeOnExit,
   startPortkey,
   startScript,
+  stopAll,
 } from './lib/gateway-proc.js';
 
 const args = process.argv.slice(2);
@@ -350,7 +350,7 @@ try {
   }
 } finally {
   await Promise.all(pools.map((t) => t.pool.destroy().catch(() => {})));
-  killAll();
+  await stopAll();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -115,6 +115,24 @@ export function killAll(): void {
   children.clear();
 }
 
+/**
+ * Asks every script child to exit (IPC disconnect: it closes its server and sink) and waits up to
+ * `ms` for them, so that `--cpu-prof` in GP_BENCH_NODE_ARGS gets to write its profile; then kills
+ * whatever is left.
+ */
+export async function stopAll(ms = 5000): Promise<void> {
+  const exits = [...children].map((child) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          if (child.connected) child.disconnect();
+        }),
+  );
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, ms).unref())]);
+  killAll();
+}
+
 const paths = new Set<string>();
 
 /** Removes `path` (recursively) when this process exits, also on Ctrl-C, after the children are killed. */
