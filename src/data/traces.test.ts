@@ -30,6 +30,18 @@ describe('carbon-intensity traces', () => {
     expect(t.source).toMatch(/WattTime/);
   });
 
+  it('reads another column by its header (the direct, operational intensity)', () => {
+    const text =
+      'Datetime (UTC),Zone Id,Carbon Intensity gCO₂eq/kWh (direct),Carbon Intensity gCO₂eq/kWh (LCA)\n' +
+      '2023-01-01 00:00:00,DE,140.51,185.8\n2023-01-01 01:00:00,DE,140.44,185.7\n';
+    expect(parseTrace(text, 'de.csv').points[0]?.gPerKwh).toBe(185.8);
+    const direct = parseTrace(text, 'de.csv', undefined, { column: 'Carbon Intensity gCO₂eq/kWh (direct)' });
+    expect(direct.points.map((p) => p.gPerKwh)).toEqual([140.51, 140.44]);
+    expect(direct.source).toMatch(/direct/);
+    expect(direct.zone).toBe('DE');
+    expect(() => parseTrace(text, 'de.csv', undefined, { column: 'nope' })).toThrow(/no column "nope"/);
+  });
+
   it('reports a malformed row with its line number', () => {
     const text = 'Time,Carbon Intensity\n2020-01-01 00:00:00,100\n2020-01-01 00:30:00,oops\n';
     expect(() => parseTrace(text, 'x.csv')).toThrow(/x.csv line 3/);

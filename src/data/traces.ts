@@ -7,19 +7,42 @@ import { GreenprintError, type HourlyTrace } from '../core/index.js';
  * - Electricity Maps hourly export: `Datetime (UTC)`, `Zone Id`, `Carbon Intensity gCO₂eq/kWh (LCA)` (lifecycle, like the annual data);
  * - Let's Wait Awhile: `Time,Carbon Intensity` (zone from the file name or `zone`);
  * - WattTime actuals: `time,<region>` (MOER, marginal).
- * Timestamps without a zone are read as UTC.
+ * Timestamps without a zone are read as UTC. `options.column` picks another value column by its
+ * exact header, e.g. `Carbon Intensity gCO₂eq/kWh (direct)` for Electricity Maps' operational signal.
  */
-export function readTrace(path: string, zone?: string): HourlyTrace {
+export function readTrace(path: string, zone?: string, options: TraceOptions = {}): HourlyTrace {
   const text = readFileSync(path, 'utf8');
-  return parseTrace(text, basename(path), zone);
+  return parseTrace(text, basename(path), zone, options);
 }
 
-export function parseTrace(text: string, name: string, zone?: string): HourlyTrace {
+export interface TraceOptions {
+  /** Header of the value column to read instead of the format's default. */
+  column?: string;
+}
+
+export function parseTrace(
+  text: string,
+  name: string,
+  zone?: string,
+  options: TraceOptions = {},
+): HourlyTrace {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const header = splitCsv(lines[0] ?? '');
   const timeAt = header.findIndex((h) => /^(datetime|time)/i.test(h));
   let valueAt = header.findIndex((h) => /carbon intensity.*\(lca\)/i.test(h));
   let source = `Electricity Maps hourly (lifecycle), ODbL 1.0: ${name}`;
+  if (options.column !== undefined) {
+    valueAt = header.indexOf(options.column);
+    if (valueAt < 0) {
+      throw new GreenprintError(
+        'invalid_trace',
+        `${name}: no column "${options.column}"; the header has ${header.map((h) => `"${h}"`).join(', ')}.`,
+      );
+    }
+    source = /\(direct\)/i.test(options.column)
+      ? `Electricity Maps hourly (direct), ODbL 1.0: ${name}`
+      : `${name}, column "${options.column}"`;
+  }
   if (valueAt < 0) {
     valueAt = header.findIndex((h) => /^carbon intensity$/i.test(h));
     source = `Let's Wait Awhile (Wiesner et al. 2021), ENTSO-E derived: ${name}`;
