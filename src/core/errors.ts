@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'not_found',
+  'invalid_state',
   'ledger_unavailable',
   'internal_error',
 ] as const;
@@ -28,6 +29,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   not_found: 404,
+  invalid_state: 409,
   ledger_unavailable: 503,
   internal_error: 500,
 };

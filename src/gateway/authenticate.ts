@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from './config.js';
 import { GatewayError } from './gatewayError.js';
-import type { GatewayEnv } from './policy.js';
+import { type GatewayEnv, internalCallOf } from './policy.js';
 
 export interface AuthenticateOptions {
   keys: GatewayConfig['keys'];
@@ -29,6 +29,11 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ga
   const byHash = new Map(options.keys.map((k) => [k.sha256, k]));
   const open = byHash.size === 0 && !options.requireKey;
   return async function authenticate(c, next) {
+    const internal = internalCallOf(c.env);
+    if (internal) {
+      c.set('greenprint', { project: internal.project, keyId: undefined });
+      return next();
+    }
     if (open) {
       c.set('greenprint', { project: ANONYMOUS_PROJECT, keyId: undefined });
       return next();

@@ -4,7 +4,7 @@ import type { Endpoint } from './endpoints.js';
 import { GatewayError } from './gatewayError.js';
 import { isRecord } from './meters.js';
 import { multipartBoundary, multipartField, replaceBytes } from './multipartField.js';
-import type { GatewayCall, GatewayEnv } from './policy.js';
+import { type GatewayCall, type GatewayEnv, internalCallOf } from './policy.js';
 import { resolveRoute } from './resolveRoute.js';
 
 export interface BuildCallOptions {
@@ -30,6 +30,16 @@ export async function buildCall(
   const clientType = request.headers.get('content-type') ?? '';
   const parsed = endpoint.body === 'json' ? parseJsonBody(bytes) : parseMultipartBody(bytes, clientType);
   const route = resolveRoute(options.config, parsed.model, endpoint.protocol);
+  const pinned = internalCallOf(c.env)?.upstream;
+  if (pinned && pinned !== route.upstream.name) {
+    const upstream = options.config.upstreams.find(
+      (u) =>
+        u.name === pinned &&
+        u.kind === route.upstream.kind &&
+        (u.models.includes(route.model) || u.models.includes('*')),
+    );
+    if (upstream) route.upstream = upstream;
+  }
 
   let body = bytes;
   let json = parsed.json;

@@ -1,4 +1,4 @@
-export { ANONYMOUS_PROJECT, hashApiKey } from './authenticate.js';
+export { ANONYMOUS_PROJECT, authenticate, hashApiKey } from './authenticate.js';
 export {
   CONFIG_ENV,
   DEFAULT_CONFIG_PATH,
@@ -30,7 +30,15 @@ export {
   routePoliciesSchema,
   upstreamResolver,
 } from './policies/index.js';
-export type { GatewayCall, GatewayEnv, GatewayIdentity, GatewayPolicy, UpstreamCall } from './policy.js';
+export {
+  type GatewayCall,
+  type GatewayEnv,
+  type GatewayIdentity,
+  type GatewayPolicy,
+  INTERNAL_CALL,
+  type InternalCall,
+  type UpstreamCall,
+} from './policy.js';
 export { availableModels } from './resolveRoute.js';
 export {
   type EventSink,

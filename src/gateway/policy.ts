@@ -9,6 +9,26 @@ export interface GatewayIdentity {
   keyId: string | undefined;
 }
 
+/**
+ * Key of the environment binding an in-process caller (the Batch API's runner, through `app.request`)
+ * uses to call on behalf of a project and pin the upstream its plan chose. A symbol, so no HTTP request
+ * can carry it.
+ */
+export const INTERNAL_CALL = Symbol.for('greenprint.internalCall');
+
+export interface InternalCall {
+  project: string;
+  /** A configured upstream's name; used when it serves the model, else the usual route applies. */
+  upstream?: string;
+}
+
+/** Reads the in-process caller's binding, if this request came through `app.request` with one. */
+export function internalCallOf(env: unknown): InternalCall | undefined {
+  return env && typeof env === 'object'
+    ? (env as { [INTERNAL_CALL]?: InternalCall })[INTERNAL_CALL]
+    : undefined;
+}
+
 /** Hono environment of the gateway app: `c.get('greenprint')` after authentication. */
 export interface GatewayEnv {
   Variables: { greenprint: GatewayIdentity };

@@ -128,4 +128,47 @@ export interface Database {
   rollups: RollupsTable;
   run_stages: RunStagesTable;
   factors: FactorsTable;
+  files: FilesTable;
+  batches: BatchesTable;
+  batch_results: BatchResultsTable;
+}
+
+/** A file uploaded through the Batch API (`POST /v1/files`): batch input, or a batch's output. */
+export interface FilesTable {
+  id: string;
+  project: string;
+  purpose: string;
+  filename: string;
+  bytes: number;
+  created_at_ms: number;
+  content: string;
+}
+
+/** A batch: the OpenAI batch object (`batch_json`) plus its plan and realised carbon as columns. */
+export interface BatchesTable {
+  id: string;
+  project: string;
+  status: string;
+  created_at_ms: number;
+  /** Grid zone the batch was planned into. */
+  zone: string;
+  planned_start_ms: number | null;
+  energy_wh: number | null;
+  /** gCO2e expected in the planned slots, and had it run at submission, under the forecast. */
+  expected_g: number | null;
+  run_now_g: number | null;
+  /** gCO2e of the energy actually used, at the hours it ran, and had it run at submission (actual intensities). */
+  realised_g: number | null;
+  realised_run_now_g: number | null;
+  batch_json: string;
+}
+
+/** One finished request of a batch; a resumed batch skips the lines already here. */
+export interface BatchResultsTable {
+  batch_id: string;
+  line: number;
+  ok: number;
+  energy_wh: number;
+  done_at_ms: number;
+  result_json: string;
 }

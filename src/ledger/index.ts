@@ -6,6 +6,7 @@ export {
   type DialectName,
   resolveDatabaseUrl,
 } from './connect.js';
+export type { Database } from './database.js';
 export { newEventId } from './ids.js';
 export { Ledger, type LedgerOptions, type RecomputeResult, type Totals } from './ledger.js';
 export {

@@ -1,0 +1,89 @@
+import type { Forecaster } from './forecast/index.js';
+import { type Series, slotAt } from './series.js';
+
+/**
+ * What a planner needs of the grid, per zone, on its slot grid: what it believes ahead of time
+ * (`forecast`) and, once time has passed, what happened (`actual`, for realised carbon).
+ */
+export interface PlanningSignals {
+  /** Zones this source can speak for. */
+  readonly zones: readonly string[];
+  /** The slots covering [fromMs, toMs) as believed at `fromMs`; undefined when the zone is unknown. */
+  forecast(zone: string, fromMs: number, toMs: number): Promise<Series | undefined>;
+  /** The slots covering [fromMs, toMs) as they happened; undefined when unknown. */
+  actual(zone: string, fromMs: number, toMs: number): Promise<Series | undefined>;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+export interface TraceSignalsOptions {
+  /**
+   * Predicts the future from the trace's past (the planner then never sees the values it is
+   * judged by). Without one the planner believes the trace itself: right for a trace that is a
+   * forecast, and for tests that need a known plan.
+   */
+  forecaster?: Forecaster;
+  /**
+   * Maps any time onto the trace by whole weeks (keeping hour of week and, within a few days, the
+   * season), so a sample year stands in for today. For demos and first runs, never for reporting.
+   */
+  replay?: boolean;
+  /** Slots of history the forecaster sees; default four weeks. */
+  historySlots?: number;
+}
+
+/** Planning signals from recorded series (trace files), one per zone. */
+export function traceSignals(
+  series: ReadonlyMap<string, Series>,
+  options: TraceSignalsOptions = {},
+): PlanningSignals {
+  const window = (zone: string, fromMs: number, toMs: number): Series | undefined => {
+    const s = series.get(zone);
+    if (!s) return undefined;
+    const from = Math.floor(fromMs / s.stepMs) * s.stepMs;
+    const n = Math.max(1, Math.ceil((toMs - from) / s.stepMs));
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = valueAt(s, from + i * s.stepMs, options.replay ?? false);
+      if (at === undefined) return undefined;
+      values[i] = at;
+    }
+    return { zone, source: s.source, startMs: from, stepMs: s.stepMs, values };
+  };
+  return {
+    zones: [...series.keys()],
+    async actual(zone, fromMs, toMs) {
+      return window(zone, fromMs, toMs);
+    },
+    async forecast(zone, fromMs, toMs) {
+      const forecaster = options.forecaster;
+      const s = series.get(zone);
+      if (!forecaster || !s) return window(zone, fromMs, toMs);
+      const historySlots = options.historySlots ?? (WEEK_MS / s.stepMs) * 4;
+      const from = Math.floor(fromMs / s.stepMs) * s.stepMs;
+      const history = window(zone, from - historySlots * s.stepMs, from);
+      if (!history) return undefined;
+      const horizon = Math.max(1, Math.ceil((toMs - from) / s.stepMs));
+      const values = forecaster.forecast(history, history.values.length, horizon);
+      return {
+        zone,
+        source: `${forecaster.name} forecast over ${s.source}`,
+        startMs: from,
+        stepMs: s.stepMs,
+        values,
+      };
+    },
+  };
+}
+
+function valueAt(s: Series, timeMs: number, replay: boolean): number | undefined {
+  let i = slotAt(s, timeMs);
+  if ((i < 0 || i >= s.values.length) && replay) {
+    const weekSlots = WEEK_MS / s.stepMs;
+    const weeks = Math.floor(s.values.length / weekSlots);
+    if (weeks < 1) return undefined;
+    const span = weeks * weekSlots;
+    i = ((i % span) + span) % span;
+  }
+  return i >= 0 && i < s.values.length ? (s.values[i] as number) : undefined;
+}
