@@ -85,4 +85,9 @@ export interface JobQueueOptions {
   maxAttempts?: number;
   /** Retry n waits `min(baseMs · 2^(n−1), maxMs)` ms of wall-clock time; defaults 1000 and 300 000. */
   backoff?: { baseMs?: number; maxMs?: number };
+  /**
+   * Told about failures of the queue itself inside a worker (store unreachable, a lease that could not
+   * be renewed) — never about handler errors, which are the job's. Workers keep polling. Default console.error.
+   */
+  onError?: (error: Error) => void;
 }

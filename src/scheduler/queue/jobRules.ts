@@ -17,6 +17,7 @@ export interface QueueRules {
   maxAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  onError: (error: Error) => void;
 }
 
 export function queueRules(options: JobQueueOptions): QueueRules {
@@ -27,6 +28,7 @@ export function queueRules(options: JobQueueOptions): QueueRules {
     maxAttempts: options.maxAttempts ?? 5,
     backoffBaseMs: options.backoff?.baseMs ?? 1000,
     backoffMaxMs: options.backoff?.maxMs ?? 300_000,
+    onError: options.onError ?? ((error) => console.error(error)),
   };
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(rules.name)) {
     throw invalid(`queue name "${rules.name}" must be 1–100 letters, digits, "_", "." or "-".`, 'name');
@@ -67,6 +69,10 @@ export function checkEnqueueInput<P>(input: EnqueueInput<P>): void {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Serialises a handler's result; undefined is stored as absent. */
