@@ -4,6 +4,7 @@ import { loadReferenceData, readTrace } from '../data/index.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import { formatExplain, formatImpact, formatModels } from './format.js';
 import { type Io, importCommand, recomputeCommand, reportCommand, serveCommand } from './ledger-commands.js';
+import { scheduleCommand } from './schedule-command.js';
 
 const MODELS_FLAGS = {
   search: { type: 'string', help: 'Only models whose id, alias or provider contains this text' },
@@ -26,6 +27,10 @@ Usage:
                                              Totals with ranges, GHG inventory, SCI, process map
   greenprint recompute                       Re-estimate stored events after a methodology change
   greenprint serve    [--port 8787]          OTLP/HTTP receiver (POST /v1/traces) and ledger API on 127.0.0.1
+  greenprint schedule plan [--energy-kwh 2 | --model <id> …] [--duration 2h] [--deadline +24h] [--regions DE,GB]
+                                             Greenest half-hour slots (and region) for deferrable work
+  greenprint schedule simulate --jobs <csv> [--trace ZONE=file] [--forecaster seasonal]
+                                             Replays a job list over a trace: planned vs run-now vs oracle
   greenprint --version
 
 Run \`greenprint <command> --help\` for a command's flags. Methodology: docs/methodology.md`;
@@ -54,6 +59,8 @@ export async function run(
         return await recomputeCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'schedule':
+        return await scheduleCommand(rest, io);
       case '--version':
       case '-v':
         out(version());
@@ -67,7 +74,7 @@ export async function run(
       default:
         throw new GreenprintError(
           'invalid_input',
-          `Unknown command "${command}". Commands: estimate, explain, models.`,
+          `Unknown command "${command}". Commands: estimate, explain, models, import, report, recompute, serve, schedule.`,
         );
     }
   } catch (error) {

@@ -48,7 +48,8 @@ export function traceSignals(
       if (at === undefined) return undefined;
       values[i] = at;
     }
-    return { zone, source: s.source, startMs: from, stepMs: s.stepMs, values };
+    const source = options.replay ? `${s.source}, replayed week for week onto the requested dates` : s.source;
+    return { zone, source, startMs: from, stepMs: s.stepMs, values };
   };
   return {
     zones: [...series.keys()],
@@ -67,7 +68,7 @@ export function traceSignals(
       const values = forecaster.forecast(history, history.values.length, horizon);
       return {
         zone,
-        source: `${forecaster.name} forecast over ${s.source}`,
+        source: `${forecaster.name} forecast over ${history.source}`,
         startMs: from,
         stepMs: s.stepMs,
         values,

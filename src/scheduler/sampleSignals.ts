@@ -1,0 +1,28 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_DATA_DIR, readTrace } from '../data/index.js';
+import { type Forecaster, seasonalProfile } from './forecast/index.js';
+import { type PlanningSignals, traceSignals } from './planningSignals.js';
+import { type Series, seriesFromTrace } from './series.js';
+
+/** Electricity Maps' operational (direct) intensity: the scheduling signal, as SOURCES advise. */
+export const DIRECT_COLUMN = 'Carbon Intensity gCO₂eq/kWh (direct)';
+
+/** The hourly traces shipped in `data/grid/`, as half-hour series by zone (DE, GB, US-CAL-CISO). */
+export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): Map<string, Series> {
+  const series = new Map<string, Series>();
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('_hourly.csv')).sort()) {
+    const trace = readTrace(fileURLToPath(new URL(name, dir)), undefined, { column: DIRECT_COLUMN });
+    series.set(trace.zone, seriesFromTrace(trace));
+  }
+  return series;
+}
+
+/**
+ * The default signal when no provider is configured: the shipped 2024 traces replayed week for week
+ * onto today, the future predicted by a four-week seasonal profile (so plans are made without
+ * seeing the values they are judged by). A sample for first runs and demos, labelled as such.
+ */
+export function sampleSignals(forecaster: Forecaster = seasonalProfile()): PlanningSignals {
+  return traceSignals(shippedSeries(), { replay: true, forecaster });
+}
