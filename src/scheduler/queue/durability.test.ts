@@ -93,4 +93,36 @@ describe.each(QUEUE_KINDS)('$kind job queue durability', ({ home: makeHome }) =>
     expect((await queue.get(job.id))?.state).toBe('done');
     expect(lines(starts)).toHaveLength(2);
   });
+
+  it('fails a job whose worker died on its last attempt instead of starting it again', {
+    timeout: 60_000,
+  }, async () => {
+    home = makeHome();
+    dir = mkdtempSync(join(tmpdir(), 'gp-queue-kill-'));
+    const starts = join(dir, 'starts.log');
+    const queue = home.open<{ frame: number }>({ leaseMs: LEASE_MS, maxAttempts: 1 });
+    const { job } = await queue.enqueue({
+      idempotencyKey: 'render:frame-7',
+      payload: { frame: 7 },
+      runAtMs: Date.now(),
+    });
+
+    const first = startWorker(60_000);
+    await waitFor('the first worker to start the job', () => lines(starts).length === 1, 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+
+    startWorker(0);
+    const failed = await waitFor(
+      'the second worker to give the job up',
+      async () => {
+        const j = await queue.get(job.id);
+        return j?.state === 'failed' && j;
+      },
+      30_000,
+    );
+    expect(failed.attempts).toBe(1);
+    expect(failed.error).toMatch(/stopped renewing its lease/);
+    expect(lines(starts)).toHaveLength(1);
+  });
 });
