@@ -270,9 +270,9 @@ export class BullJobQueue<P = unknown> implements JobQueue<P> {
         const lease = new AbortController();
         leases.set(id, lease);
         try {
-          let result: unknown;
+          let json: string | null;
           try {
-            result = await handler({ ...job, state: 'active', attempts }, lease.signal);
+            json = resultJson(await handler({ ...job, state: 'active', attempts }, lease.signal));
           } catch (error) {
             if (lease.signal.aborted) throw error;
             const message = errorMessage(error);
@@ -281,7 +281,6 @@ export class BullJobQueue<P = unknown> implements JobQueue<P> {
             throw final ? new UnrecoverableError(message) : error;
           }
           if (lease.signal.aborted) return null;
-          const json = resultJson(result);
           await this.#redis.gpFinish(record, 'done', json ?? '', json === null ? '0' : '1');
           return null;
         } finally {

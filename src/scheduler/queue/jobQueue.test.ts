@@ -217,6 +217,17 @@ describe.each(QUEUE_KINDS)('$kind job queue', ({ home: makeHome }) => {
     expect(done).toEqual({ ...job, state: 'done', attempts: 2, result: { echoed: 'hi', key: 'echo' } });
   });
 
+  it('fails an attempt whose result JSON cannot carry, like a handler error', async () => {
+    const queue = open<null>({ maxAttempts: 1 });
+    workers.push(queue.work(async () => 10n, { pollMs: 10 }));
+    const { job } = await queue.enqueue({ idempotencyKey: 'bigint', payload: null, runAtMs: Date.now() });
+    const failed = await waitFor('the job to fail', async () => {
+      const j = await queue.get(job.id);
+      return j?.state === 'failed' && j;
+    });
+    expect(failed).toMatchObject({ attempts: 1, error: expect.stringMatching(/cannot be stored as JSON/) });
+  });
+
   it('gives each job to one worker: two queue handles with 3 slots each run 30 jobs once each', async () => {
     const a = open<number>();
     const b = open<number>();

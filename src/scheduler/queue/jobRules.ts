@@ -75,9 +75,17 @@ export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Serialises a handler's result; undefined is stored as absent. */
+/**
+ * Serialises a handler's result; undefined is stored as absent. A result JSON cannot carry (a BigInt, a
+ * cycle) throws, which fails the attempt like a handler error rather than leaving the job unrecorded.
+ */
 export function resultJson(result: unknown): string | null {
-  return result === undefined ? null : JSON.stringify(result);
+  if (result === undefined) return null;
+  try {
+    return JSON.stringify(result) ?? null;
+  } catch (error) {
+    throw new Error(`the handler's result cannot be stored as JSON (${errorMessage(error)})`);
+  }
 }
 
 export const DEFAULT_POLL_MS = 1000;

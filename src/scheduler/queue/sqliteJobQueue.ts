@@ -245,16 +245,16 @@ export class SqliteJobQueue<P = unknown> implements JobQueue<P> {
       Math.max(10, Math.floor(this.#rules.leaseMs / 3)),
     );
     try {
-      let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
+      let outcome: { ok: true; result: string | null } | { ok: false; error: unknown };
       try {
-        outcome = { ok: true, result: await handler(toJob<P>(row), lease.signal) };
+        outcome = { ok: true, result: resultJson(await handler(toJob<P>(row), lease.signal)) };
       } catch (error) {
         outcome = { ok: false, error };
       }
       clearInterval(heartbeat);
       if (lease.signal.aborted) return;
       if (outcome.ok) {
-        s.complete.run({ queue, id: row.id, token, result: resultJson(outcome.result), at: Date.now() });
+        s.complete.run({ queue, id: row.id, token, result: outcome.result, at: Date.now() });
       } else {
         const wall = Date.now();
         s.fail.run({
