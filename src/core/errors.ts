@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'not_found',
   'invalid_state',
   'ledger_unavailable',
+  'queue_unavailable',
   'internal_error',
 ] as const;
 
@@ -31,6 +32,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   invalid_state: 409,
   ledger_unavailable: 503,
+  queue_unavailable: 503,
   internal_error: 500,
 };
 

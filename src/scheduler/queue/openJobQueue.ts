@@ -35,7 +35,7 @@ export async function openJobQueue<P = unknown>(options: OpenJobQueueOptions = {
     } catch (error) {
       await queue.close().catch(() => {});
       throw new GreenprintError(
-        'internal_error',
+        'queue_unavailable',
         `Job queue: Redis at ${url.replace(/\/\/([^@/]*)@/, '//***@')} did not answer (${(error as Error).message}); start it or fix the queue URL (option url, environment variable ${QUEUE_URL_ENV}).`,
         { option: 'url', env: QUEUE_URL_ENV },
         { cause: error },
