@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE, type FakeUpstream, startFakeUpstream } from './fixtures/fakeUpstream.js';
@@ -12,6 +15,7 @@ import {
   until,
 } from './fixtures/harness.js';
 import { GATEWAY_ERROR_CODES, GATEWAY_STATUS_BY_CODE } from './gatewayError.js';
+import { LIMIT_ERROR_CODES } from './limits/limitError.js';
 
 let fake: FakeUpstream;
 let gateway: TestGateway;
@@ -105,6 +109,26 @@ async function expectError(res: Response, code: string) {
 describe('request errors', () => {
   it('every code has a status', () => {
     for (const code of GATEWAY_ERROR_CODES) expect(GATEWAY_STATUS_BY_CODE[code]).toBeGreaterThanOrEqual(400);
+  });
+
+  it('every code the gateway and its policies answer with is one of GATEWAY_ERROR_CODES', () => {
+    // GatewayError's constructor is typed on the codes; the scan also catches codes written into bodies.
+    const dir = fileURLToPath(new URL('.', import.meta.url));
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('fixtures'),
+    );
+    const used = new Map<string, string>();
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/new GatewayError\(\s*'([a-z_]+)'|\bcode: '([a-z_]+)'/g)) {
+        used.set((m[1] ?? m[2]) as string, file);
+      }
+    }
+    for (const code of [...LIMIT_ERROR_CODES, 'budget_exceeded', 'budget_unavailable'])
+      used.set(code, 'policy');
+    expect(used.size).toBeGreaterThan(12);
+    const known = new Set<string>(GATEWAY_ERROR_CODES);
+    expect([...used].filter(([code]) => !known.has(code))).toEqual([]);
   });
 
   it('malformed JSON → 400 invalid_json', async () => {

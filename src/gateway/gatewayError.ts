@@ -2,8 +2,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
- * The closed set of codes the gateway itself answers with (upstream errors pass through unchanged).
- * Codes are part of the public contract: add new ones, never rename.
+ * The closed set of codes the gateway itself answers with, its policies' refusals included (upstream
+ * errors pass through unchanged). Codes are part of the public contract: add new ones, never rename.
  */
 export const GATEWAY_ERROR_CODES = [
   'invalid_json',
@@ -19,6 +19,11 @@ export const GATEWAY_ERROR_CODES = [
   'upstream_unavailable',
   'upstream_interrupted',
   'upstream_timeout',
+  'input_too_long',
+  'output_too_long',
+  'context_too_long',
+  'budget_exceeded',
+  'budget_unavailable',
 ] as const;
 
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
@@ -38,6 +43,11 @@ export const GATEWAY_STATUS_BY_CODE: Record<GatewayErrorCode, number> = {
   upstream_unavailable: 502,
   upstream_interrupted: 502,
   upstream_timeout: 504,
+  input_too_long: 400,
+  output_too_long: 400,
+  context_too_long: 400,
+  budget_exceeded: 429,
+  budget_unavailable: 503,
 };
 
 /** Which wire shape an error takes: OpenAI's `{error:{message,type,code,param}}` or Anthropic's. */
@@ -64,11 +74,16 @@ export class GatewayError extends HTTPException {
 const OPENAI_TYPE_BY_STATUS: Partial<Record<number, string>> = {
   401: 'authentication_error',
 };
+/** Codes whose OpenAI `type` is not the one of their status. */
+const OPENAI_TYPE_BY_CODE: Partial<Record<GatewayErrorCode, string>> = {
+  budget_exceeded: 'budget_exceeded',
+};
 
 const ANTHROPIC_TYPE_BY_STATUS: Partial<Record<number, string>> = {
   401: 'authentication_error',
   404: 'not_found_error',
   413: 'request_too_large',
+  429: 'rate_limit_error',
   504: 'timeout_error',
 };
 
@@ -79,14 +94,22 @@ export function errorBody(error: GatewayError, protocol: Protocol): Record<strin
     const type = ANTHROPIC_TYPE_BY_STATUS[error.status] ?? (server ? 'api_error' : 'invalid_request_error');
     return { type: 'error', error: { type, message: error.message, code: error.code } };
   }
-  const type = OPENAI_TYPE_BY_STATUS[error.status] ?? (server ? 'server_error' : 'invalid_request_error');
+  const type =
+    OPENAI_TYPE_BY_CODE[error.code] ??
+    OPENAI_TYPE_BY_STATUS[error.status] ??
+    (server ? 'server_error' : 'invalid_request_error');
   return { error: { message: error.message, type, code: error.code, param: error.param } };
 }
 
-export function errorResponse(error: GatewayError, protocol: Protocol): Response {
+/** The error as a JSON response in the caller's protocol, with `headers` added (retry-after …). */
+export function errorResponse(
+  error: GatewayError,
+  protocol: Protocol,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(errorBody(error, protocol)), {
     status: error.status,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Protocol } from '../gatewayError.js';
+import { errorResponse, GatewayError, type Protocol } from '../gatewayError.js';
 import type { PeriodWindow } from './periodWindow.js';
 
 /** Response header naming the budget that refused a request. */
@@ -31,17 +31,9 @@ export function budgetExceededResponse(refusal: Refusal, now: number, protocol: 
     `Budget "${name}" of project "${project}" is spent: ${figure(used)} of ${figure(limit)} ` +
     `${UNIT_LABEL[unit]} used this ${window.period}. It resets at ${new Date(window.resetsAt).toISOString()} ` +
     `(in ${retryAfter} s); retry then, or raise budgets[].${unit} of "${name}" in the gateway config.`;
-  const body =
-    protocol === 'anthropic'
-      ? { type: 'error', error: { type: 'rate_limit_error', message, code: 'budget_exceeded' } }
-      : { error: { message, type: 'budget_exceeded', code: 'budget_exceeded', param: null } };
-  return new Response(JSON.stringify(body), {
-    status: 429,
-    headers: {
-      'content-type': 'application/json',
-      'retry-after': String(retryAfter),
-      [BUDGET_HEADER]: headerSafe(name),
-    },
+  return errorResponse(new GatewayError('budget_exceeded', message), protocol, {
+    'retry-after': String(retryAfter),
+    [BUDGET_HEADER]: headerSafe(name),
   });
 }
 
@@ -50,14 +42,7 @@ export function budgetUnavailableResponse(protocol: Protocol): Response {
   const message =
     'The gateway cannot check budgets: its budget store (Redis) is unreachable. Retry shortly; ' +
     'the operator can restore Redis or set the budget policy to admit while it is down.';
-  const body =
-    protocol === 'anthropic'
-      ? { type: 'error', error: { type: 'api_error', message, code: 'budget_unavailable' } }
-      : { error: { message, type: 'server_error', code: 'budget_unavailable', param: null } };
-  return new Response(JSON.stringify(body), {
-    status: 503,
-    headers: { 'content-type': 'application/json', 'retry-after': '1' },
-  });
+  return errorResponse(new GatewayError('budget_unavailable', message), protocol, { 'retry-after': '1' });
 }
 
 /** Four significant digits are enough to read; the exact counter is in the store. */
