@@ -114,12 +114,12 @@ function modelList(config: GatewayConfig) {
 /**
  * The cascade (outermost, so each of its steps gets retries) and the fallback policy from
  * `config.routes`. Answers a cascade throws away used energy too: each is metered as its own event,
- * tagged `cascade: discarded`.
+ * tagged `cascade: discarded`, and told to the observers (budgets charge it) with the request's call.
  */
 function routePolicies(
   config: GatewayConfig,
   estimator: Estimator,
-  record: (footprint: Footprint) => void,
+  record: (footprint: Footprint, call: GatewayCall) => void,
   now: () => number,
 ): GatewayPolicy[] {
   if (config.routes.length === 0) return [];
@@ -127,11 +127,15 @@ function routePolicies(
   return [
     cascadePolicy(config.routes, {
       resolveUpstream,
-      onDiscarded({ call, answer }) {
+      onDiscarded({ call, parent, answer }) {
         const units = openAITokensMeter.fromResponse?.(answer, call);
         if (!units) return;
         const event = usageEventOf(call, units, newEventId(now(), 'gw'), now());
-        record(estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }));
+        // Observers know the request by its live call: budgets charge the discarded answer to it.
+        record(
+          estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }),
+          parent,
+        );
       },
     }),
     fallbackPolicy(config.routes, { resolveUpstream }),

@@ -64,7 +64,7 @@ interface Hold extends Limit {
   amount: number;
 }
 
-/** A call's holds: `held` until its footprint settles them, or they are released unused. */
+/** A call's holds: `held` until its first footprint settles them, or they are released unused. */
 interface Ledger {
   holds: Hold[];
   state: 'held' | 'released' | 'settled';
@@ -89,8 +89,8 @@ interface Ledger {
  *    stream) releases its reservation; so does a thrown error.
  *
  * Calls are matched to their reservation by the GatewayCall object, so put this policy before any
- * policy that replaces the call. Answers a cascade discards are metered without a call and are not
- * charged to budgets. A reservation is not a bound when the request sets no max tokens (the default
+ * policy that replaces the call. A call may be metered more than once — a cascade meters each answer it
+ * discards, then the one it returns — and every footprint is charged. A reservation is not a bound when the request sets no max tokens (the default
  * is reserved) or sends images in chat messages (not counted): such calls can pass the limit by more.
  */
 export function budgetPolicy(budgets: readonly BudgetConfig[], options: BudgetPolicyOptions): BudgetPolicy {
@@ -204,7 +204,9 @@ export function budgetPolicy(budgets: readonly BudgetConfig[], options: BudgetPo
 
     observer(call, footprint) {
       const ledger = ledgers.get(call);
-      if (!ledger || ledger.state === 'settled') return;
+      if (!ledger) return;
+      // The first footprint settles the reservation; later ones (answers a cascade discarded before
+      // the one returned) and those of released calls are added in full.
       const reserved = ledger.state === 'held';
       ledger.state = 'settled';
       const { impact } = footprint;

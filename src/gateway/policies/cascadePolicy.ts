@@ -24,6 +24,11 @@ export interface CascadeUsage {
 export interface DiscardedAttempt {
   /** A copy of the call as it was sent (model, upstream, body): what `usageEventOf` needs to meter it. */
   call: GatewayCall;
+  /**
+   * The call itself, which goes on to the next model: what the gateway's observers know the call by,
+   * so that budgets charge the discarded answer to the request's reservation.
+   */
+  parent: GatewayCall;
   /** The parsed JSON answer, e.g. for `openAITokensMeter.fromResponse(answer, call)`. */
   answer: unknown;
   usage: CascadeUsage;
@@ -54,10 +59,10 @@ const CHAT_PATH = '/v1/chat/completions';
  * `x-greenprint-route` (the model that answered) and, when answers were thrown away,
  * `x-greenprint-cascade-usage`: JSON `[{model, prompt_tokens, completion_tokens, reason}]`.
  *
- * Footprint limitation: every model called consumes energy, but the gateway meters only the response a
- * policy returns, so the answers thrown away are NOT in the ledger unless recorded separately. Their
- * usage is exposed for that in `x-greenprint-cascade-usage` and, with the call as sent, in
- * `onDiscarded`.
+ * Footprint: every model called consumes energy, but the gateway meters only the response a policy
+ * returns, so the answers thrown away are NOT in the ledger unless recorded separately. Their usage is
+ * exposed for that in `x-greenprint-cascade-usage` and, with the call as sent, in `onDiscarded`
+ * (`createGateway` records each one as its own event and tells its observers, budgets included).
  */
 export function cascadePolicy(routes: RoutePolicies, options: CascadePolicyOptions): GatewayPolicy {
   const table = routeTable(routes, options.resolveUpstream);
@@ -103,7 +108,7 @@ export function cascadePolicy(routes: RoutePolicies, options: CascadePolicyOptio
       if (!reason || call.signal.aborted) return label(kept);
       const usage = usageOf(call.model, answer, reason);
       discarded.push(usage);
-      options.onDiscarded?.({ call: { ...call }, answer, usage });
+      options.onDiscarded?.({ call: { ...call }, parent: call, answer, usage });
     }
     throw new Error('cascadePolicy: unreachable, the last step always answers');
   };
