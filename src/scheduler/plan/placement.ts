@@ -2,6 +2,7 @@ import { GreenprintError } from '../../core/index.js';
 import type { Series } from '../series.js';
 import type { Job, JobPlan, JobRun } from './job.js';
 import { type JobWindow, jobWindow, unknownRegion } from './jobWindow.js';
+import { type Prices, pricedContiguous, pricedInterruptible } from './pricedSearch.js';
 import { bestContiguous, bestInterruptible, type SearchResult } from './slotSearch.js';
 import type { SignalIndex, ZoneIndex } from './zoneIndex.js';
 
@@ -43,13 +44,15 @@ let kept = new Int32Array(256);
 
 /**
  * The cheapest placement over the job's zones (ties to the earlier zone in `job.regions`), skipping
- * slots whose `free(region)` count is ≤ 0. Undefined when no zone has room.
+ * slots whose `free(region)` count is ≤ 0. Undefined when no zone has room. With `prices`, the
+ * choice is made on intensity plus capacity price (the returned grams are still true grams).
  */
 export function bestPlacement(
   job: Job,
   zones: readonly ZoneIndex[],
   windows: readonly JobWindow[],
   free?: (region: number) => Int32Array | undefined,
+  prices?: (region: number) => Prices | undefined,
 ): Placement | undefined {
   let bestMean = 0;
   let bestRegion = -1;
@@ -61,13 +64,20 @@ export function bestPlacement(
     const ix = zones[r] as ZoneIndex;
     const { from, to, k, rho } = windows[r] as JobWindow;
     const mask = free?.(r);
+    const price = prices?.(r);
+    // A job of energy E puts E / (k − 1 + rho) kWh in each full slot.
+    const perUnit = job.energyKwh > 0 ? (k - 1 + rho) / job.energyKwh : 1e12;
     let ok: boolean;
     let start = -1;
     if (job.interruptible) {
       if (trial.length < k) trial = new Int32Array(k * 2);
-      ok = bestInterruptible(ix, from, to, k, rho, mask, trial, found);
+      ok = price
+        ? pricedInterruptible(ix, from, to, k, rho, mask, price, perUnit, trial, found)
+        : bestInterruptible(ix, from, to, k, rho, mask, trial, found);
     } else {
-      start = bestContiguous(ix, from, to, k, rho, mask, found);
+      start = price
+        ? pricedContiguous(ix, from, to, k, rho, mask, price, perUnit, found)
+        : bestContiguous(ix, from, to, k, rho, mask, found);
       ok = start >= 0;
     }
     if (!ok) continue;
@@ -90,12 +100,13 @@ export function bestPlacement(
   const slots = new Int32Array(bestK);
   if (job.interruptible) slots.set(kept.subarray(0, bestK));
   else for (let i = 0; i < bestK; i++) slots[i] = bestStart + i;
+  const values = (zones[bestRegion] as ZoneIndex).values;
   return {
     region: bestRegion,
     slots,
     partial: bestPartial,
     rho: bestRho,
-    grams: job.energyKwh * bestMean,
+    grams: prices ? gramsAt(job, values, slots, bestPartial, bestRho) : job.energyKwh * bestMean,
   };
 }
 
