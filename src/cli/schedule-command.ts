@@ -10,7 +10,7 @@ import {
 } from '../scheduler/forecast/index.js';
 import { type Job, type JobPlan, planJob } from '../scheduler/plan/index.js';
 import { type PlanningSignals, traceSignals } from '../scheduler/planningSignals.js';
-import { DIRECT_COLUMN, shippedSeries } from '../scheduler/sampleSignals.js';
+import { schedulingColumn, shippedSeries } from '../scheduler/sampleSignals.js';
 import { type Series, seriesFromTrace, slotAt } from '../scheduler/series.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import type { Io } from './ledger-commands.js';
@@ -294,8 +294,7 @@ function tracesFrom(flags: string[] | undefined): Map<string, Series> {
       );
     const zone = flag.slice(0, at).toUpperCase();
     const path = flag.slice(at + 1);
-    const header = readFileSync(path, 'utf8').slice(0, 400);
-    const trace = readTrace(path, zone, header.includes(DIRECT_COLUMN) ? { column: DIRECT_COLUMN } : {});
+    const trace = readTrace(path, zone, schedulingColumn(path));
     series.set(zone, seriesFromTrace({ ...trace, zone }));
   }
   return series;

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_state',
   'ledger_unavailable',
   'queue_unavailable',
+  'signal_unavailable',
   'internal_error',
 ] as const;
 
@@ -33,6 +34,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_state: 409,
   ledger_unavailable: 503,
   queue_unavailable: 503,
+  signal_unavailable: 502,
   internal_error: 500,
 };
 

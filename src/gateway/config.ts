@@ -105,6 +105,37 @@ export const gatewayConfigSchema = z
       .default([]),
     /** Where accepted events wait for the ledger (append-only JSONL). */
     spool: z.string().default('./.greenprint/spool.jsonl'),
+    /** The Batch API's carbon-aware scheduler (see src/scheduler/configuredSignals.ts). */
+    scheduler: z
+      .object({
+        /** SQLite path or redis:// URL; default GREENPRINT_QUEUE_URL, else ./.greenprint/queue.db. */
+        queue: z.string().min(1).optional(),
+        /** Requests of one batch in flight at once. */
+        concurrency: z.number().int().positive().default(4),
+        /** Expected seconds per request, to size a batch's run. */
+        secondsPerRequest: z.number().positive().default(2),
+        /** How the future is predicted where a provider publishes no forecast. */
+        forecaster: z.enum(['seasonal', 'persistence', 'same-hour-yesterday']).default('seasonal'),
+        /** One signal per grid zone; none: the shipped 2024 sample traces, replayed onto today. */
+        signals: z
+          .array(
+            z
+              .object({
+                zone: z.string().min(1),
+                provider: z.enum(['uk-carbon-intensity', 'electricitymaps', 'watttime', 'trace']),
+                /** `trace`: the CSV file. */
+                path: z.string().min(1).optional(),
+                /** `watttime`: its region code (e.g. CAISO_NORTH). */
+                region: z.string().min(1).optional(),
+              })
+              .strict()
+              .refine((s) => s.provider !== 'trace' || s.path, 'a trace signal needs path')
+              .refine((s) => s.provider !== 'watttime' || s.region, 'a watttime signal needs region'),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ concurrency: 4, secondsPerRequest: 2, forecaster: 'seasonal', signals: [] }),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { Forecaster } from './forecast/index.js';
-import { type Series, slotAt } from './series.js';
+import { HALF_HOUR_MS, type Series, slotAt } from './series.js';
+import type { CarbonIntensitySource } from './signals/index.js';
 
 /**
  * What a planner needs of the grid, per zone, on its slot grid: what it believes ahead of time
@@ -87,4 +88,47 @@ function valueAt(s: Series, timeMs: number, replay: boolean): number | undefined
     i = ((i % span) + span) % span;
   }
   return i >= 0 && i < s.values.length ? (s.values[i] as number) : undefined;
+}
+
+/**
+ * Planning signals from live providers, one source per zone (UK Carbon Intensity, Electricity Maps,
+ * WattTime, or trace files). The provider's forecast where it has one; where it has none, or it ends
+ * before the deadline, the forecaster continues from the provider's history. `actual` is the
+ * provider's history, known once the time has passed.
+ */
+export function sourceSignals(
+  sources: ReadonlyMap<string, CarbonIntensitySource>,
+  options: { forecaster: Forecaster; historySlots?: number },
+): PlanningSignals {
+  return {
+    zones: [...sources.keys()],
+    async actual(zone, fromMs, toMs) {
+      const source = sources.get(zone);
+      return source ? source.history(zone, fromMs, toMs) : undefined;
+    },
+    async forecast(zone, fromMs, toMs) {
+      const source = sources.get(zone);
+      if (!source) return undefined;
+      const issued = await source.forecast?.(zone, fromMs, toMs);
+      const stepMs = issued?.stepMs ?? HALF_HOUR_MS;
+      const from = Math.floor(fromMs / stepMs) * stepMs;
+      const slots = Math.max(1, Math.ceil((toMs - from) / stepMs));
+      if (issued && issued.startMs <= from && issued.values.length - slotAt(issued, from) >= slots)
+        return issued;
+      const historySlots = options.historySlots ?? (WEEK_MS / stepMs) * 4;
+      const history = await source.history(zone, from - historySlots * stepMs, from);
+      const predicted = options.forecaster.forecast(history, history.values.length, slots);
+      // Keep what the provider forecast, continue with the forecaster where it stops.
+      if (issued) {
+        for (let i = 0; i < slots; i++) {
+          const at = slotAt(issued, from + i * stepMs);
+          if (at >= 0 && at < issued.values.length) predicted[i] = issued.values[at] as number;
+        }
+      }
+      const how = issued
+        ? `${source.name} forecast, then ${options.forecaster.name}`
+        : `${options.forecaster.name} over ${source.name} history`;
+      return { zone, source: how, startMs: from, stepMs, values: predicted };
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DATA_DIR, readTrace } from '../data/index.js';
 import { type Forecaster, seasonalProfile } from './forecast/index.js';
@@ -8,10 +8,24 @@ import { type Series, seriesFromTrace } from './series.js';
 /** Electricity Maps' operational (direct) intensity: the scheduling signal, as SOURCES advise. */
 export const DIRECT_COLUMN = 'Carbon Intensity gCO₂eq/kWh (direct)';
 
+/** `DIRECT_COLUMN` when the trace at `path` has it (Electricity Maps exports), else the format's default. */
+export function schedulingColumn(path: string): { column?: string } {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).toString('utf8').includes(DIRECT_COLUMN) ? { column: DIRECT_COLUMN } : {};
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The hourly traces shipped in `data/grid/`, as half-hour series by zone (DE, GB, US-CAL-CISO). */
 export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): Map<string, Series> {
   const series = new Map<string, Series>();
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('_hourly.csv')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('_hourly.csv'))
+    .sort()) {
     const trace = readTrace(fileURLToPath(new URL(name, dir)), undefined, { column: DIRECT_COLUMN });
     series.set(trace.zone, seriesFromTrace(trace));
   }

@@ -39,7 +39,7 @@ export function signalWarning(code: SignalWarningCode, detail: string): SignalWa
 /**
  * A provider call that failed: HTTP status, whether a retry may help, and the headers that say when
  * (Retry-After). Missing credentials and unknown zones are `invalid_input`; upstream failures and
- * unreadable answers are `internal_error` with `status` 0 when no response came.
+ * unreadable answers are `signal_unavailable` (502) with `status` 0 when no response came.
  */
 export class SignalSourceError extends GreenprintError {
   readonly provider: string;
@@ -51,7 +51,7 @@ export class SignalSourceError extends GreenprintError {
     provider: string,
     message: string,
     init: {
-      code?: 'invalid_input' | 'unknown_region' | 'internal_error';
+      code?: 'invalid_input' | 'unknown_region' | 'signal_unavailable';
       status?: number;
       retryable?: boolean;
       headers?: Record<string, string>;
@@ -60,7 +60,7 @@ export class SignalSourceError extends GreenprintError {
   ) {
     const status = init.status ?? 0;
     super(
-      init.code ?? 'internal_error',
+      init.code ?? 'signal_unavailable',
       message,
       { provider, status, retryable: init.retryable ?? false },
       init.cause === undefined ? undefined : { cause: init.cause },
