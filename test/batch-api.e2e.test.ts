@@ -6,15 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gatewaySend } from '../src/batch/gatewaySend.js';
-import { type Batch, BatchService, BatchStore, batchRoutes } from '../src/batch/index.js';
+import { type Batch, startBatchApi } from '../src/batch/index.js';
 import { createEstimator } from '../src/core/index.js';
 import { DEFAULT_DATA_DIR, loadReferenceData, readTrace } from '../src/data/index.js';
 import { FAKE, type FakeUpstream, startFakeUpstream } from '../src/gateway/fixtures/fakeUpstream.js';
-import { authenticate, createGateway, parseGatewayConfig, SpoolingSink } from '../src/gateway/index.js';
+import { createGateway, parseGatewayConfig, SpoolingSink } from '../src/gateway/index.js';
 import { Ledger, report } from '../src/ledger/index.js';
 import { type PlanningSignals, traceSignals } from '../src/scheduler/planningSignals.js';
-import { SqliteJobQueue } from '../src/scheduler/queue/sqliteJobQueue.js';
 import { HALF_HOUR_MS, type Series, seriesFromTrace } from '../src/scheduler/series.js';
 import { createApp } from '../src/server/app.js';
 import { DIALECTS } from './dbs.js';
@@ -57,6 +55,7 @@ async function rig(
     intervalMs: 10,
   });
   const config = parseGatewayConfig({
+    scheduler: { queue: join(dir, 'queue.db') },
     upstreams: upstreams.map((u, i) => ({
       name: u.name,
       baseUrl: (fakes[i] as FakeUpstream).baseUrl,
@@ -66,26 +65,17 @@ async function rig(
     })),
   });
   const gateway = createGateway({ config, estimator, sink, now });
-  const queue = new SqliteJobQueue<{ batchId: string }>({ path: join(dir, 'queue.db'), now, leaseMs: 2000 });
-  const service = new BatchService({
-    store: new BatchStore(ledger.db),
-    queue,
-    estimator,
+  const batches = await startBatchApi({
     config,
-    signals,
-    send: gatewaySend(gateway as never),
-    now,
-  });
-  const worker = queue.work((job, signal) => service.run(job, signal), { pollMs: 20 });
-  cleanups.push(async () => {
-    await worker.stop();
-    await queue.close();
-  });
-  const app = createApp({
     ledger,
     gateway,
-    routes: [batchRoutes(service, authenticate({ keys: config.keys, requireKey: false }))],
+    requireKey: false,
+    signals,
+    now,
+    pollMs: 20,
   });
+  cleanups.push(() => batches.close());
+  const app = createApp({ ledger, gateway, routes: [batches.routes] });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
