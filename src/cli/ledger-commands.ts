@@ -412,20 +412,30 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
           observers: configured.observers,
         })
       : undefined;
+  // The Batch API runs its requests through the gateway, so it needs upstreams too.
+  const batches = gateway
+    ? await (await import('../batch/index.js')).startBatchApi({
+        config,
+        ledger,
+        gateway,
+        requireKey: !loopback,
+        onError: (e) => io.err(`greenprint: batch queue: ${e.message}`),
+      })
+    : undefined;
   const { serve } = await import('@hono/node-server');
   const { createApp } = await import('../server/app.js');
-  const app = createApp({ ledger, ...(gateway ? { gateway } : {}) });
+  const app = createApp({ ledger, ...(gateway ? { gateway } : {}), routes: batches ? [batches.routes] : [] });
   await new Promise<void>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
       io.out(
         `Greenprint listening on http://${host}:${info.port} (ledger: ${ledger.location}; ` +
-          `${gateway ? `gateway for ${config.upstreams.map((u) => u.name).join(', ')}` : 'no upstreams configured'}; OTLP at /v1/traces)`,
+          `${gateway ? `gateway for ${config.upstreams.map((u) => u.name).join(', ')}, Batch API at /v1/batches` : 'no upstreams configured'}; OTLP at /v1/traces)`,
       );
     });
     const stop = () => {
       server.close(() => {
-        void sink
-          .close()
+        void (batches?.close() ?? Promise.resolve())
+          .then(() => sink.close())
           .then(() => configured.close())
           .then(() => ledger.close())
           .then(resolve);
