@@ -47,6 +47,16 @@ export function lagrangianBound(
   let sinceImproved = 0;
   let done = 0;
   let keys = new Float64Array(256);
+  // Most job-zone windows never see a price: their priced minimum is the one at λ = 0, kept here.
+  // (Using it is safe even if a price hides in rounding: the λ = 0 minimum is never above the priced one.)
+  const firstJobZone = new Int32Array(jobs.length + 1);
+  for (let j = 0; j < jobs.length; j++) {
+    firstJobZone[j + 1] = (firstJobZone[j] as number) + (jobs[j] as PreparedJob).zones.length;
+  }
+  const total = firstJobZone[jobs.length] as number;
+  const cachedCost = new Float64Array(total).fill(Number.NaN);
+  const cachedStart = new Int32Array(total);
+  const cachedThreshold = new Float64Array(total);
   for (let it = 0; it <= iterations; it++) {
     done = it;
     for (let z = 0; z < zoneCount; z++) {
@@ -56,7 +66,8 @@ export function lagrangianBound(
       (usage[z] as Int32Array).fill(0);
     }
     let value = 0;
-    for (const pj of jobs) {
+    for (let j = 0; j < jobs.length; j++) {
+      const pj = jobs[j] as PreparedJob;
       const { job } = pj;
       let jobBest = Number.POSITIVE_INFINITY;
       let bestZ = -1;
@@ -73,20 +84,46 @@ export function lagrangianBound(
         const a = job.energyKwh / (k - 1 + rho);
         const v = ix.values;
         const l = lambda[z] as Float64Array;
+        const jz = (firstJobZone[j] as number) + r;
+        const pl = lambdaPrefix[z] as Float64Array;
+        const unpriced = pl[to] === pl[from];
+        if (unpriced && !Number.isNaN(cachedCost[jz])) {
+          const c = cachedCost[jz] as number;
+          if (c < jobBest) {
+            jobBest = c;
+            bestZ = r;
+            bestStart = cachedStart[jz] as number;
+            bestFrom = from;
+            bestTo = to;
+            bestThreshold = cachedThreshold[jz] as number;
+            bestK = k;
+            bestA = a;
+          }
+          continue;
+        }
         if (!job.interruptible) {
+          let zoneBest = Number.POSITIVE_INFINITY;
+          let zoneStart = -1;
           const pv = ix.prefix;
-          const pl = lambdaPrefix[z] as Float64Array;
           for (let s = from; s + k <= to; s++) {
             const e = s + k - 1;
             const c =
               a * ((pv[e] as number) - (pv[s] as number) + rho * (v[e] as number)) +
               (pl[s + k] as number) -
               (pl[s] as number);
-            if (c < jobBest) {
-              jobBest = c;
-              bestZ = r;
-              bestStart = s;
+            if (c < zoneBest) {
+              zoneBest = c;
+              zoneStart = s;
             }
+          }
+          if (unpriced) {
+            cachedCost[jz] = zoneBest;
+            cachedStart[jz] = zoneStart;
+          }
+          if (zoneBest < jobBest) {
+            jobBest = zoneBest;
+            bestZ = r;
+            bestStart = zoneStart;
           }
         } else {
           const n = to - from;
@@ -108,13 +145,18 @@ export function lagrangianBound(
               if (withP < c) c = withP;
             }
           }
+          if (unpriced) {
+            cachedCost[jz] = c;
+            cachedStart[jz] = -1;
+            cachedThreshold[jz] = kth;
+          }
           if (c < jobBest) {
             jobBest = c;
             bestZ = r;
             bestStart = -1;
             bestFrom = from;
             bestTo = to;
-            bestThreshold = sorted[k - 1] as number;
+            bestThreshold = kth;
             bestK = k;
             bestA = a;
           }
