@@ -125,6 +125,11 @@ if (json) {
       console.log(
         `target (≥ ${TARGET_SHARE_PCT} % of the oracle's saving on at least half the zones): ${m.zonesAtTarget} of ${m.zones} zones → ${m.targetHolds ? 'holds' : 'does not hold'}`,
       );
+      if (m.mode === 'region' && !m.interruptible) {
+        console.log(
+          "note: these grids' means differ several-fold (2023, direct: CA-ON 47, GB 129, NSW 502 g/kWh), so moving mostly means picking the cleanest grid, which even persistence predicts; CA-ON, usually that grid, has little to gain.",
+        );
+      }
     }
   }
 }
