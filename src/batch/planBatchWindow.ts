@@ -61,12 +61,14 @@ export async function planBatchWindow(input: BatchWindowInput): Promise<BatchPla
       { nowMs: fromMs },
     );
     const run = plan.runs[0] as { startMs: number; endMs: number };
+    const stepMs = (signals.get(plan.region) as Series).stepMs;
     return {
       zone: plan.region,
       upstream: upstreamOf.get(plan.region) as string,
       start_at: Math.floor(run.startMs / 1000),
       end_at: Math.floor(run.endMs / 1000),
-      run_now_at: Math.floor(fromMs / 1000),
+      // The planner's run-now starts at the first slot boundary from submission.
+      run_now_at: Math.floor((Math.ceil(fromMs / stepMs) * stepMs) / 1000),
       energy_wh: energyWh,
       expected_gco2e: plan.expectedG,
       run_now_gco2e: plan.runNowG,
