@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,37 @@ describe('spooling sink', () => {
     expect(sink.stats()).toMatchObject({ accepted: 1000, recorded: 1000, pending: 0, ledgerUp: true });
     expect(Number(readFileSync(`${spool}.offset`, 'utf8'))).toBe(statSync(spool).size);
   });
+
+  it('writes the events accepted in one turn to the spool in one append, by the end of that turn', async () => {
+    const spool = join(spoolDir(), 'spool.jsonl');
+    const sink = new SpoolingSink({
+      record: async (e) => ({ inserted: [e].flat().length, duplicates: 0, rejected: [] }),
+      spoolPath: spool,
+    });
+    cleanups.push(() => sink.close());
+    const ids = [sink.enqueue(event(1)), sink.enqueue(event(2))];
+    expect(sink.stats()).toMatchObject({ accepted: 2, pending: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = readFileSync(spool, 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as UsageEvent).id)).toEqual(ids);
+  });
+
+  for (const exit of ['exit', 'throw'] as const) {
+    it(`keeps events accepted just before the process ends (${exit === 'exit' ? 'process.exit' : 'uncaught exception'})`, () => {
+      const spool = join(spoolDir(), 'spool.jsonl');
+      const fixture = new URL('./fixtures/exitAfterEnqueue.ts', import.meta.url).pathname;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', fixture, spool, exit], {
+        encoding: 'utf8',
+      });
+      expect(child.status).toBe(exit === 'exit' ? 0 : 1);
+      const lines = readFileSync(spool, 'utf8').trimEnd().split('\n');
+      expect(lines.map((l) => (JSON.parse(l) as UsageEvent).id)).toEqual([
+        'gw_exit0',
+        'gw_exit1',
+        'gw_exit2',
+      ]);
+    });
+  }
 
   it('after a crash, a new sink replays the unconfirmed events and none is counted twice', async () => {
     const db = await DIALECTS[0]?.fresh();

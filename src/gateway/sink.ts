@@ -15,7 +15,11 @@ import { newEventId, type RecordFn } from '../ledger/index.js';
 
 /** Where the gateway hands accepted events; the request never waits for the ledger. */
 export interface EventSink {
-  /** Accepts an event (assigning a time-ordered id when it has none) and returns its id. */
+  /**
+   * Accepts an event (assigning a time-ordered id when it has none) and returns its id; throws when
+   * it cannot accept it. An accepted event must reach the ledger, after a crash too (see SpoolingSink
+   * for how durable "accepted" is).
+   */
   enqueue(event: UsageEvent): string;
   /** Records everything accepted so far, or leaves it spooled when the ledger is down. */
   flush(): Promise<void>;
@@ -54,6 +58,13 @@ export interface SpoolingSinkOptions {
  * only after the ledger has stored a batch. After a crash or while the ledger is down, the events
  * past the offset are replayed from the file — the ledger skips ids it already has, so a replay never
  * counts twice, and nothing accepted is lost.
+ *
+ * "Accepted" is when `enqueue` returns. The spool line is written at the end of that event-loop turn
+ * (one write for every event accepted in the turn, off the response's path), and at the latest when
+ * the process exits — normally, by `process.exit` or by an uncaught exception — or when `flush` or
+ * `close` is called. Only a process killed outright (SIGKILL, out of memory, power) within the turn
+ * that accepted an event loses it: the same window in which the answer it meters was still being
+ * written to the client. Like before, lines reach the OS, not the disk (no fsync).
  */
 export class SpoolingSink implements EventSink {
   private readonly o: Required<Omit<SpoolingSinkOptions, 'onError'>> & Pick<SpoolingSinkOptions, 'onError'>;
@@ -66,6 +77,10 @@ export class SpoolingSink implements EventSink {
   private queue: { event: UsageEvent; end: number }[] = [];
   /** True while the memory queue does not hold everything past `confirmed` (after a failure or restart). */
   private replayNeeded: boolean;
+  /** Accepted events whose lines are not in the spool yet (written at the end of the turn). */
+  private unwritten: UsageEvent[] = [];
+  private closed = false;
+  private fdClosed = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly counts = { accepted: 0, recorded: 0 };
@@ -95,18 +110,19 @@ export class SpoolingSink implements EventSink {
   }
 
   enqueue(event: UsageEvent): string {
+    if (this.closed) throw new Error(`The spool ${this.o.spoolPath} is closed; the event was not accepted.`);
     const id = event.id ?? newEventId(this.o.now(), 'gw');
-    const stored = event.id ? event : { ...event, id };
-    const line = Buffer.from(`${JSON.stringify(stored)}\n`);
-    writeSync(this.fd, line);
-    this.written += line.length;
+    this.unwritten.push(event.id ? event : { ...event, id });
     this.counts.accepted++;
-    if (!this.replayNeeded) this.queue.push({ event: stored, end: this.written });
-    if (this.queue.length >= this.o.batchSize) void this.flush();
+    if (this.unwritten.length === 1) {
+      setImmediate(this.writeOut);
+      unwrittenSpools.add(this.writeOut);
+    }
     return id;
   }
 
   flush(): Promise<void> {
+    this.writeOut();
     // One writer at a time; a flush requested meanwhile runs after it.
     this.running = (this.running ?? Promise.resolve()).then(() => this.drain());
     return this.running;
@@ -115,19 +131,63 @@ export class SpoolingSink implements EventSink {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.closed = true;
     await this.flush();
+    unwrittenSpools.delete(this.writeOut);
+    this.fdClosed = true;
     closeSync(this.fd);
   }
 
   stats(): SinkStats {
+    const queued = this.replayNeeded ? this.countPending() : this.queue.length;
     return {
       accepted: this.counts.accepted,
       recorded: this.counts.recorded,
-      pending: this.replayNeeded ? this.countPending() : this.queue.length,
+      pending: queued + this.unwritten.length,
       ledgerUp: this.ledgerUp,
       lastError: this.lastError,
     };
   }
+
+  /**
+   * Appends the lines of the events accepted since the last call, in one write, and queues them for
+   * the ledger. A failed write (disk full) keeps them for the next call and is reported.
+   */
+  private readonly writeOut = (): void => {
+    const events = this.unwritten;
+    if (events.length === 0 || this.fdClosed) return;
+    const ends: number[] = [];
+    let text = '';
+    let end = this.written;
+    for (const event of events) {
+      const line = `${JSON.stringify(event)}\n`;
+      text += line;
+      end += Buffer.byteLength(line);
+      ends.push(end);
+    }
+    try {
+      writeFully(this.fd, Buffer.from(text));
+    } catch (error) {
+      // A partial write may have torn the last line: end it, so the next lines start on their own.
+      this.written = fstatSync(this.fd).size;
+      if (this.written > 0 && !this.endsWithNewline()) this.written += writeSync(this.fd, '\n');
+      this.o.onError?.(
+        new Error(`${events.length} events could not be written to ${this.o.spoolPath}; retrying.`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    this.unwritten = [];
+    unwrittenSpools.delete(this.writeOut);
+    this.written = end;
+    if (!this.replayNeeded) {
+      for (let i = 0; i < events.length; i++) {
+        this.queue.push({ event: events[i] as UsageEvent, end: ends[i] as number });
+      }
+    }
+    if (this.queue.length >= this.o.batchSize) void this.flush();
+  };
 
   private async drain(): Promise<void> {
     try {
@@ -247,3 +307,27 @@ export class SpoolingSink implements EventSink {
     this.confirm(0);
   }
 }
+
+/** `bytes` appended to `fd`, however many writes it takes. */
+function writeFully(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+}
+
+/**
+ * The pending writes of every open spool, run if the process exits before their turn ends. One set
+ * and one 'exit' listener per process, however many times this module is loaded.
+ */
+const unwrittenSpools: Set<() => void> = (() => {
+  const key = Symbol.for('greenprint.unwrittenSpools');
+  const holder = globalThis as { [key]?: Set<() => void> };
+  let spools = holder[key];
+  if (!spools) {
+    const created = new Set<() => void>();
+    process.on('exit', () => {
+      for (const writeOut of created) writeOut();
+    });
+    holder[key] = created;
+    spools = created;
+  }
+  return spools;
+})();
