@@ -2,18 +2,19 @@
  * Greenprint as `greenprint serve` runs it, for bench/gateway.ts, in a process of its own so that
  * its CPU time and memory can be read apart: a real SQLite ledger in GP_BENCH_DIR, the write-ahead
  * SpoolingSink in front of it, the gateway (one upstream: the fake at GP_BENCH_UPSTREAM, one hashed
- * client key) mounted in the server app, on 127.0.0.1 with a port chosen by the system.
+ * client key) mounted in the server app and served by its request listener (the proxied routes on
+ * node:http, the rest through Hono), on 127.0.0.1 with a port chosen by the system.
  * IPC: sends `{ type: 'ready', port }`; answers `{ type: 'flush' }` with `{ type: 'flushed', stats }`
  * once everything accepted so far is in the ledger. Exits when its parent goes.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createEstimator } from '../../dist/core/index.js';
 import { loadReferenceData } from '../../dist/data/index.js';
 import { createGateway, hashApiKey, parseGatewayConfig, SpoolingSink } from '../../dist/gateway/index.js';
 import { Ledger } from '../../dist/ledger/index.js';
-import { createApp } from '../../dist/server/app.js';
+import { createApp, requestListener } from '../../dist/server/app.js';
 
 const dir = process.env.GP_BENCH_DIR as string;
 const upstream = process.env.GP_BENCH_UPSTREAM as string;
@@ -56,8 +57,9 @@ const gateway = createGateway({
 });
 const app = createApp({ ledger, gateway });
 
-const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
-  process.send?.({ type: 'ready', port: info.port });
+const server = createServer(requestListener(app, gateway));
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port });
 });
 
 process.on('message', async (message: { type?: string }) => {

@@ -422,13 +422,17 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
         onError: (e) => io.err(`greenprint: batch queue: ${e.message}`),
       })
     : undefined;
-  const { serve } = await import('@hono/node-server');
-  const { createApp } = await import('../server/app.js');
+  const { createServer } = await import('node:http');
+  const { createApp, requestListener } = await import('../server/app.js');
   const app = createApp({ ledger, ...(gateway ? { gateway } : {}), routes: batches ? [batches.routes] : [] });
   await new Promise<void>((resolve) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    // The gateway's proxied routes on node:http directly, everything else through the Hono app.
+    const server = createServer(requestListener(app, gateway));
+    server.listen(port, host, () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
       io.out(
-        `Greenprint listening on http://${host}:${info.port} (ledger: ${ledger.location}; ` +
+        `Greenprint listening on http://${host}:${bound} (ledger: ${ledger.location}; ` +
           `${gateway ? `gateway for ${config.upstreams.map((u) => u.name).join(', ')}, Batch API at /v1/batches` : 'no upstreams configured'}; OTLP at /v1/traces)`,
       );
     });

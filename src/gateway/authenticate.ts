@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from './config.js';
 import { GatewayError } from './gatewayError.js';
-import { type GatewayEnv, internalCallOf } from './policy.js';
+import { type GatewayEnv, type GatewayIdentity, internalCallOf } from './policy.js';
 
 export interface AuthenticateOptions {
   keys: GatewayConfig['keys'];
@@ -21,42 +21,56 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** Who is calling, from the client's `authorization` and `x-api-key` headers; throws a GatewayError. */
+export type Identify = (authorization: string | undefined, apiKey: string | undefined) => GatewayIdentity;
+
 /**
  * Checks `Authorization: Bearer <key>` (or `x-api-key`, as Anthropic clients send it) against the
- * hashed keys and sets `c.var.greenprint` to the key's project. The client's key is never forwarded.
+ * hashed keys and answers the key's project. The client's key is never forwarded.
  */
-export function authenticate(options: AuthenticateOptions): MiddlewareHandler<GatewayEnv> {
-  const byHash = new Map(options.keys.map((k) => [k.sha256, k]));
-  const open = byHash.size === 0 && !options.requireKey;
-  return async function authenticate(c, next) {
-    const internal = internalCallOf(c.env);
-    if (internal) {
-      c.set('greenprint', { project: internal.project, keyId: undefined });
-      return next();
-    }
-    if (open) {
-      c.set('greenprint', { project: ANONYMOUS_PROJECT, keyId: undefined });
-      return next();
-    }
-    const key = clientKey(c.req.header('authorization'), c.req.header('x-api-key'));
-    const fix =
-      byHash.size === 0
-        ? ' This gateway listens beyond loopback and has no keys: add `keys` (sha256 of each key, project) to the gateway config.'
-        : '';
+export function identify(options: AuthenticateOptions): Identify {
+  const byHash = new Map(
+    options.keys.map((k) => [k.sha256, { project: k.project, keyId: k.id } as GatewayIdentity]),
+  );
+  const anonymous: GatewayIdentity = { project: ANONYMOUS_PROJECT, keyId: undefined };
+  if (byHash.size === 0 && !options.requireKey) return () => anonymous;
+  const fix =
+    byHash.size === 0
+      ? ' This gateway listens beyond loopback and has no keys: add `keys` (sha256 of each key, project) to the gateway config.'
+      : '';
+  return function identify(authorization, apiKey) {
+    const key = clientKey(authorization, apiKey);
     if (!key) {
       throw new GatewayError(
         'missing_api_key',
         `No API key given. Send your Greenprint gateway key as "Authorization: Bearer <key>" (or "x-api-key").${fix}`,
       );
     }
-    const entry = byHash.get(hashApiKey(key));
-    if (!entry) {
+    const identity = byHash.get(hashApiKey(key));
+    if (!identity) {
       throw new GatewayError(
         'invalid_api_key',
         `The API key is not one of this gateway's keys. Use a key listed (as sha256) under \`keys\` in the gateway config, not the upstream provider's key.${fix}`,
       );
     }
-    c.set('greenprint', { project: entry.project, keyId: entry.id });
+    return identity;
+  };
+}
+
+/**
+ * `identify` as Hono middleware: sets `c.var.greenprint` to the caller's identity, or to the project
+ * an in-process caller (the Batch API) names in its environment binding.
+ */
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<GatewayEnv> {
+  const who = identify(options);
+  return async function authenticate(c, next) {
+    const internal = internalCallOf(c.env);
+    c.set(
+      'greenprint',
+      internal
+        ? { project: internal.project, keyId: undefined }
+        : who(c.req.header('authorization'), c.req.header('x-api-key')),
+    );
     return next();
   };
 }

@@ -1,38 +1,48 @@
-import type { Context } from 'hono';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { clientGone } from './answer.js';
+import { CLIENT_LINK, type ClientLink } from './clientLink.js';
 import type { GatewayConfig } from './config.js';
 import type { Endpoint } from './endpoints.js';
 import { GatewayError } from './gatewayError.js';
 import { isRecord } from './meters.js';
 import { multipartBoundary, multipartField, replaceBytes } from './multipartField.js';
-import { type GatewayCall, type GatewayEnv, internalCallOf } from './policy.js';
+import type { GatewayCall, GatewayIdentity } from './policy.js';
 import { resolveRoute } from './resolveRoute.js';
 
-export interface BuildCallOptions {
+/** What `buildCall` needs besides the body: who called, how, and since when. */
+export interface CallContext {
   config: GatewayConfig;
-  now: () => number;
+  endpoint: Endpoint;
+  identity: GatewayIdentity;
+  link: ClientLink;
+  /** The client's query string, with its `?`, or ''. */
+  search: string;
+  /** Epoch ms when the request arrived. */
+  startedAt: number;
+  /**
+   * An upstream an in-process caller pinned (the Batch API's plan): used when it serves the routed
+   * model over the endpoint's protocol, else the usual route applies.
+   */
+  pinnedUpstream?: string | undefined;
 }
 
 /** Longest accepted `x-greenprint-pipeline|stage|run` value; longer ones are cut. */
 const MAX_ATTRIBUTION_LENGTH = 200;
 
 /**
- * Reads and checks the client's request (size, JSON or multipart, model), routes it, and prepares the
- * bytes to send upstream: the client's own, unless the alias or the stream usage option changes them.
+ * Checks the client's request body (JSON or multipart, model), routes it, and prepares the bytes to
+ * send upstream: the client's own, unless the alias or the stream usage option changes them. The
+ * call's `headers` and `signal` are made from the client link only when a policy reads them.
  */
-export async function buildCall(
-  c: Context<GatewayEnv>,
-  endpoint: Endpoint,
-  options: BuildCallOptions,
-): Promise<GatewayCall> {
-  const startedAt = options.now();
-  const request = c.req.raw;
-  const bytes = await readBody(request, options.config.server.maxBodyBytes);
-  const clientType = request.headers.get('content-type') ?? '';
+export function buildCall(bytes: Uint8Array, context: CallContext): GatewayCall {
+  const { config, endpoint, link } = context;
+  const clientHeaders = link.headers;
+  const clientType = clientHeaders['content-type'] ?? '';
   const parsed = endpoint.body === 'json' ? parseJsonBody(bytes) : parseMultipartBody(bytes, clientType);
-  const route = resolveRoute(options.config, parsed.model, endpoint.protocol);
-  const pinned = internalCallOf(c.env)?.upstream;
+  const route = resolveRoute(config, parsed.model, endpoint.protocol);
+  const pinned = context.pinnedUpstream;
   if (pinned && pinned !== route.upstream.name) {
-    const upstream = options.config.upstreams.find(
+    const upstream = config.upstreams.find(
       (u) =>
         u.name === pinned &&
         u.kind === route.upstream.kind &&
@@ -47,24 +57,26 @@ export async function buildCall(
   const stream = json?.stream === true;
   if (json) {
     const changes: Record<string, unknown> = {};
-    if (route.model !== parsed.model) changes.model = route.model;
+    let changed = false;
+    if (route.model !== parsed.model) {
+      changes.model = route.model;
+      changed = true;
+    }
     const options = json.stream_options;
     if (stream && endpoint.streamUsageOption && !(isRecord(options) && options.include_usage === true)) {
       changes.stream_options = { ...(isRecord(options) ? options : {}), include_usage: true };
       hideUsageChunk = true;
+      changed = true;
     }
-    if (Object.keys(changes).length > 0) {
+    if (changed) {
       json = { ...json, ...changes };
-      body = new TextEncoder().encode(JSON.stringify(json));
+      body = Buffer.from(JSON.stringify(json));
     }
   } else if (parsed.field && route.model !== parsed.model) {
     body = replaceBytes(bytes, parsed.field.start, parsed.field.end, route.model);
   }
 
-  const attribution = (name: string) => {
-    const value = c.req.header(`x-greenprint-${name}`)?.trim().slice(0, MAX_ATTRIBUTION_LENGTH);
-    return value ? { [name]: value } : {};
-  };
+  let headers: Headers | undefined;
   return {
     path: endpoint.path,
     protocol: endpoint.protocol,
@@ -75,22 +87,76 @@ export async function buildCall(
     body,
     json,
     contentType: endpoint.body === 'json' ? 'application/json' : clientType,
-    search: new URL(request.url).search,
+    search: context.search,
     stream,
     hideUsageChunk,
-    identity: c.get('greenprint'),
-    attribution: { ...attribution('pipeline'), ...attribution('stage'), ...attribution('run') },
-    headers: request.headers,
-    signal: request.signal,
-    startedAt,
-  };
+    identity: context.identity,
+    attribution: attributionOf(clientHeaders),
+    get headers() {
+      headers ??= webHeaders(clientHeaders);
+      return headers;
+    },
+    get signal() {
+      return link.signal;
+    },
+    startedAt: context.startedAt,
+    [CLIENT_LINK]: link,
+  } as GatewayCall;
 }
 
-/** The body, refused with 413 as soon as it is known to exceed `maxBytes` (declared or read). */
-async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+/**
+ * The request body, refused with 413 as soon as it is known to exceed `maxBytes` (declared or read);
+ * rejects with `client_closed_request` when the client goes before sending all of it.
+ */
+export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) {
+      req.resume();
+      return reject(tooLarge(maxBytes));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        stop();
+        // The rest of the body is read and thrown away, so that the connection can carry the answer.
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onGone = (error?: Error) => {
+      stop();
+      reject(clientGone(error));
+    };
+    const onClose = () => {
+      if (!req.complete) onGone();
+    };
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('close', onClose);
+  });
+}
+
+/** `readRequestBody` for a web Request (an in-process caller's). */
+export async function readWebRequestBody(request: Request, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return new Uint8Array(0);
+  if (!request.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
@@ -104,7 +170,33 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array>
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks, size);
+}
+
+/** `x-greenprint-pipeline|stage|run`, trimmed and cut to a readable length; absent when empty. */
+function attributionOf(headers: IncomingHttpHeaders): GatewayCall['attribution'] {
+  const attribution: { pipeline?: string; stage?: string; run?: string } = {};
+  const pipeline = attributionValue(headers['x-greenprint-pipeline']);
+  const stage = attributionValue(headers['x-greenprint-stage']);
+  const run = attributionValue(headers['x-greenprint-run']);
+  if (pipeline) attribution.pipeline = pipeline;
+  if (stage) attribution.stage = stage;
+  if (run) attribution.run = run;
+  return attribution;
+}
+
+function attributionValue(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text?.trim().slice(0, MAX_ATTRIBUTION_LENGTH) || undefined;
+}
+
+function webHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
 }
 
 function tooLarge(maxBytes: number): GatewayError {
@@ -124,7 +216,9 @@ interface ParsedBody {
 function parseJsonBody(bytes: Uint8Array): ParsedBody {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    // A byte-order mark is no part of the JSON (TextDecoder would have dropped it too).
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     const detail = bytes.byteLength === 0 ? 'the body is empty' : (error as Error).message;
     throw new GatewayError(

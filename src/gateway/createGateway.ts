@@ -1,27 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { type Context, Hono } from 'hono';
+import type { Dispatcher } from 'undici';
 import type { Estimator } from '../core/index.js';
-import { newEventId } from '../ledger/index.js';
-import { authenticate } from './authenticate.js';
-import { buildCall } from './buildCall.js';
-import { callUpstream } from './callUpstream.js';
+import { answerOfResponse, responseOfAnswer, type UpstreamAnswer } from './answer.js';
+import { authenticate, identify } from './authenticate.js';
+import { buildCall, readRequestBody, readWebRequestBody } from './buildCall.js';
+import { callUpstream, type NativeUpstreamCall, upstreamAgent } from './callUpstream.js';
+import { ClientLink } from './clientLink.js';
 import type { GatewayConfig } from './config.js';
-import { ENDPOINTS } from './endpoints.js';
-import { estimateFootprint, type Footprint, HEADER, usageEventOf } from './footprint.js';
+import { ENDPOINTS, type Endpoint } from './endpoints.js';
+import { gatewayEventId } from './eventId.js';
+import { estimateFootprint, type Footprint, usageEventOf } from './footprint.js';
 import { errorResponse, toGatewayError } from './gatewayError.js';
 import { openAITokensMeter } from './meters.js';
 import { cascadePolicy, fallbackPolicy, upstreamResolver } from './policies/index.js';
-import { composePolicies, type GatewayCall, type GatewayEnv, type GatewayPolicy } from './policy.js';
-import { respond } from './respond.js';
+import {
+  composePolicies,
+  type GatewayCall,
+  type GatewayEnv,
+  type GatewayPolicy,
+  type InternalCall,
+  internalCallOf,
+} from './policy.js';
+import { respond, writeError } from './respond.js';
 import type { EventSink } from './sink.js';
-import { upstreamFetch } from './upstreamFetch.js';
+import { type ClientResponse, WebOutput } from './webOutput.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
   estimator: Estimator;
   /** Receives each metered call's event once its upstream answer is complete; never awaited. */
   sink: EventSink;
-  /** Used for every upstream request; default `upstreamFetch` (undici `request`, keep-alive). */
-  fetch?: typeof fetch;
+  /** Carries every upstream request; default `upstreamAgent` (undici, keep-alive, no pipelining). */
+  dispatcher?: Dispatcher;
   /** Clock, epoch ms; default Date.now. */
   now?: () => number;
   /**
@@ -39,6 +52,17 @@ export interface GatewayOptions {
   onError?: (error: Error) => void;
 }
 
+/** The gateway: a Hono app with its routes, and the same proxied routes straight on node:http. */
+export interface Gateway extends Hono<GatewayEnv> {
+  /**
+   * Serves a node:http request when it is a POST to one of the proxied routes (ENDPOINTS) and answers
+   * true; answers false, leaving the request untouched, for anything else (GET /v1/models, other
+   * routes of the server). Put it in front of the Hono app's request listener: the hot path then
+   * builds no WHATWG Request, Response or stream (see docs/decisions).
+   */
+  serveNode(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
 /**
  * The OpenAI- and Anthropic-compatible gateway: applications call it instead of the provider. Each
  * request is authenticated by a gateway key, routed by model to a configured upstream, forwarded
@@ -47,14 +71,17 @@ export interface GatewayOptions {
  *
  * Routes: POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/generations,
  * /v1/audio/speech, /v1/audio/transcriptions, /v1/messages (Anthropic); GET /v1/models.
- * Middleware is attached per route, so mounting the app with `route('/', gateway)` affects no other route.
+ * The POST routes run on node:http (`serveNode`). Their Hono routes run the same code: on
+ * @hono/node-server's node:http objects when served by it (mounted in another Hono app too), or
+ * answering a web Response to a caller without a socket (`app.request`, as the Batch API calls in
+ * process). Middleware is attached per route, so mounting the app with `route('/', gateway)` affects
+ * no other route.
  */
-export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
+export function createGateway(options: GatewayOptions): Gateway {
   const { config, estimator, sink } = options;
   const now = options.now ?? Date.now;
   const env = options.env ?? process.env;
   const report = options.onError ?? ((error: Error) => console.error(error));
-  const fetchImpl = options.fetch ?? upstreamFetch;
   const keys = new Map(
     config.upstreams.map((u) => [u.name, u.apiKeyEnv ? env[u.apiKeyEnv] || undefined : undefined] as const),
   );
@@ -70,22 +97,92 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
       );
     }
   };
-  const upstream = callUpstream({ fetch: (input, init) => fetchImpl(input, init), keys });
-  const send = composePolicies(
+  const upstream = callUpstream({ dispatcher: options.dispatcher ?? upstreamAgent, keys });
+  const send = withPolicies(
     [...(options.policies ?? []), ...routePolicies(config, estimator, record, now)],
-    async (call) => asUpstreamAnswer(await upstream(call)),
+    upstream,
   );
-  const auth = authenticate({ keys: config.keys, requireKey: options.requireKey ?? false });
+  const keyOptions = { keys: config.keys, requireKey: options.requireKey ?? false };
+  const who = identify(keyOptions);
+  const respondOptions = { estimator, record, now };
+  const maxBodyBytes = config.server.maxBodyBytes;
+
+  /**
+   * One proxied request, start to finish, from either front (node:http or a web Request); never
+   * rejects. `internal`: the binding of an in-process caller (the Batch API), who needs no key.
+   */
+  async function serveCall(
+    out: ClientResponse,
+    endpoint: Endpoint,
+    link: ClientLink,
+    search: string,
+    readBody: () => Promise<Buffer>,
+    internal: InternalCall | undefined,
+  ): Promise<void> {
+    const startedAt = now();
+    try {
+      const identity = internal
+        ? { project: internal.project, keyId: undefined }
+        : who(link.headers.authorization, text(link.headers['x-api-key']));
+      const bytes = await readBody();
+      const call = buildCall(bytes, {
+        config,
+        endpoint,
+        identity,
+        link,
+        search,
+        startedAt,
+        pinnedUpstream: internal?.upstream,
+      });
+      const answer = await send(call);
+      await respond(call, answer, endpoint.meter, out, link, respondOptions);
+    } catch (error) {
+      const gatewayError = toGatewayError(error);
+      if (gatewayError.code === 'internal_error') report(error as Error);
+      writeError(out, gatewayError, endpoint.protocol);
+    }
+  }
+
+  function serveIncoming(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, search: string) {
+    const link = new ClientLink(req.headers);
+    res.once('close', () => {
+      if (!res.writableFinished) link.markGone();
+    });
+    return serveCall(res, endpoint, link, search, () => readRequestBody(req, maxBodyBytes), undefined);
+  }
+
+  const byPath = new Map(ENDPOINTS.map((endpoint) => [endpoint.path, endpoint]));
+  const serveNode = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const endpoint = byPath.get(query === -1 ? url : url.slice(0, query));
+    if (!endpoint) return false;
+    void serveIncoming(req, res, endpoint, query === -1 ? '' : url.slice(query));
+    return true;
+  };
 
   const app = new Hono<GatewayEnv>();
   for (const endpoint of ENDPOINTS) {
-    app.post(endpoint.path, auth, async function proxy(c) {
-      const call = await buildCall(c, endpoint, { config, now });
-      const upstream = await send(call);
-      return respond(call, upstream, endpoint.meter, { estimator, record, now });
+    app.post(endpoint.path, async function proxy(c) {
+      const { incoming, outgoing } = (c.env ?? {}) as Partial<HttpBindings>;
+      const internal = internalCallOf(c.env);
+      if (incoming && outgoing && !internal) {
+        // Served by @hono/node-server: answer on its node:http objects, as serveNode does.
+        await serveIncoming(incoming, outgoing, endpoint, searchOf(incoming.url ?? ''));
+        return RESPONSE_ALREADY_SENT;
+      }
+      // A web Request without a socket (app.request): the answer becomes a web Response.
+      const request = c.req.raw;
+      const link = new ClientLink(Object.fromEntries(request.headers));
+      request.signal.addEventListener('abort', () => link.markGone(), { once: true });
+      const out = new WebOutput(() => link.markGone());
+      const search = searchOf(request.url);
+      void serveCall(out, endpoint, link, search, () => readWebRequestBody(request, maxBodyBytes), internal);
+      return out.response;
     });
   }
-  app.get('/v1/models', auth, function listModels(c) {
+  app.get('/v1/models', authenticate(keyOptions), function listModels(c) {
     return c.json(modelList(config));
   });
   app.onError(function renderError(error: Error, c: Context<GatewayEnv>) {
@@ -93,7 +190,20 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     if (gatewayError.code === 'internal_error') report(error);
     return errorResponse(gatewayError, c.req.path.endsWith('/v1/messages') ? 'anthropic' : 'openai');
   });
-  return app;
+  return Object.assign(app, { serveNode });
+}
+
+/**
+ * The upstream call wrapped in the policies. Without any, answers go straight from undici to the
+ * client; with some, each answer crosses into a web Response for the policies and back.
+ */
+function withPolicies(
+  policies: readonly GatewayPolicy[],
+  upstream: NativeUpstreamCall,
+): (call: GatewayCall) => Promise<UpstreamAnswer> {
+  if (policies.length === 0) return upstream;
+  const composed = composePolicies(policies, async (call) => responseOfAnswer(await upstream(call)));
+  return async (call) => answerOfResponse(await composed(call));
 }
 
 /** GET /v1/models: every model an upstream lists (not '*'), then the aliases, in OpenAI's list shape. */
@@ -130,7 +240,7 @@ function routePolicies(
       onDiscarded({ call, parent, answer }) {
         const units = openAITokensMeter.fromResponse?.(answer, call);
         if (!units) return;
-        const event = usageEventOf(call, units, newEventId(now(), 'gw'), now());
+        const event = usageEventOf(call, units, gatewayEventId(now()), now());
         // Observers know the request by its live call: budgets charge the discarded answer to it.
         record(
           estimateFootprint(estimator, { ...event, tags: { ...event.tags, cascade: 'discarded' } }),
@@ -142,19 +252,11 @@ function routePolicies(
   ];
 }
 
-/**
- * An upstream's answer as the policies see it: its own x-greenprint-* headers removed (an upstream that
- * is itself a Greenprint gateway must not speak for this one), and a failure marked with
- * `x-greenprint-upstream-status`, so refusals the policies make themselves (budget, limits) carry none.
- */
-function asUpstreamAnswer(response: Response): Response {
-  let found = false;
-  for (const name of response.headers.keys()) if (name.startsWith('x-greenprint-')) found = true;
-  if (!found && response.ok) return response;
-  const headers = new Headers();
-  for (const [name, value] of response.headers) {
-    if (!name.startsWith('x-greenprint-')) headers.append(name, value);
-  }
-  if (!response.ok) headers.set(HEADER.upstreamStatus, String(response.status));
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+function searchOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? '' : url.slice(query);
+}
+
+function text(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,4 +1,5 @@
 export { ANONYMOUS_PROJECT, authenticate, hashApiKey } from './authenticate.js';
+export { upstreamAgent } from './callUpstream.js';
 export {
   CONFIG_ENV,
   DEFAULT_CONFIG_PATH,
@@ -9,7 +10,7 @@ export {
   type UpstreamConfig,
 } from './config.js';
 export { type ConfiguredPolicies, configuredPolicies } from './configuredPolicies.js';
-export { createGateway, type GatewayOptions } from './createGateway.js';
+export { createGateway, type Gateway, type GatewayOptions } from './createGateway.js';
 export { ENDPOINTS, type Endpoint } from './endpoints.js';
 export { type Footprint, HEADER, UNMETERED } from './footprint.js';
 export {

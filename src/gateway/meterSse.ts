@@ -13,18 +13,30 @@ export interface SseHooks {
   errorEvent(error: unknown): string;
 }
 
+/** A server-sent-events body metered on its way through; see `meterSse`. */
+export interface SseMeter {
+  /** What to send the client for this chunk of the upstream body: the events it completed, or ''. */
+  write(chunk: Uint8Array): string;
+  /** The upstream body ended: the rest, with the closing trailer. */
+  end(): string;
+  /** The upstream body failed: the error event and the trailer. */
+  fail(error: unknown): string;
+  /** The client went away: the hooks hear `end('cancel')`. */
+  cancel(): void;
+}
+
 const LINE_END = /\r\n|\r|\n/;
 
 /**
  * Passes a server-sent-events body through event by event, observing usage on the way. Each event
  * goes out as soon as its closing blank line arrives (it is the smallest unit a client can act on and
  * the smallest one that can be dropped); bytes are not otherwise held back, and events the hooks keep
- * leave unchanged. A failing upstream ends the client stream cleanly, after `errorEvent`.
+ * leave unchanged. A failing upstream ends the client stream cleanly, after `errorEvent`; an event
+ * left incomplete by the failure is dropped, since half a JSON payload would only break the client's
+ * parser.
  */
-export function meterSse(body: ReadableStream<Uint8Array>, hooks: SseHooks): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+export function meterSse(hooks: SseHooks): SseMeter {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const encoder = new TextEncoder();
   /** Decoded text not yet split into lines. */
   let pending = '';
   /** Complete lines of the event being read, with their line ends. */
@@ -75,46 +87,28 @@ export function meterSse(body: ReadableStream<Uint8Array>, hooks: SseHooks): Rea
     return out;
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let out = '';
-        try {
-          while (out === '') {
-            const chunk = await reader.read();
-            if (chunk.done) {
-              out += take(decoder.decode(), true);
-              // An unterminated last event is seen by the hooks and passes through as it came.
-              const rest = event + pending;
-              event = '';
-              pending = '';
-              const tail = rest ? dispatch(rest) : '';
-              const trailer = end('done');
-              const gap = tail && trailer ? (/[\r\n]$/.test(tail) ? '\n' : '\n\n') : '';
-              out += tail + gap + trailer;
-              if (out) controller.enqueue(encoder.encode(out));
-              controller.close();
-              return;
-            }
-            out += take(decoder.decode(chunk.value, { stream: true }));
-          }
-          controller.enqueue(encoder.encode(out));
-        } catch (error) {
-          // An incomplete event is dropped: half a JSON payload would only break the client's parser.
-          event = '';
-          pending = '';
-          if (!ended) out += hooks.errorEvent(error) + end('error');
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
-        }
-      },
-      cancel(reason) {
-        end('cancel');
-        return reader.cancel(reason).catch(() => {});
-      },
+  return {
+    write: (chunk) => take(decoder.decode(chunk, { stream: true })),
+    end() {
+      const out = take(decoder.decode(), true);
+      // An unterminated last event is seen by the hooks and passes through as it came.
+      const rest = event + pending;
+      event = '';
+      pending = '';
+      const tail = rest ? dispatch(rest) : '';
+      const trailer = end('done');
+      const gap = tail && trailer ? (/[\r\n]$/.test(tail) ? '\n' : '\n\n') : '';
+      return out + tail + gap + trailer;
     },
-    { highWaterMark: 0 },
-  );
+    fail(error) {
+      event = '';
+      pending = '';
+      return ended ? '' : hooks.errorEvent(error) + end('error');
+    },
+    cancel() {
+      end('cancel');
+    },
+  };
 }
 
 /** An SSE field's value: after the colon, without one leading space. */

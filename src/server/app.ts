@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GreenprintError, HTTP_STATUS_BY_CODE } from '../core/index.js';
-import type { GatewayEnv } from '../gateway/index.js';
+import type { Gateway, GatewayEnv } from '../gateway/index.js';
 import {
   type GroupBy,
   inventory,
@@ -75,4 +77,22 @@ export function createApp(options: {
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
   );
   return app;
+}
+
+/**
+ * The node:http request listener of `greenprint serve`: the gateway's proxied POST routes go straight
+ * to `gateway.serveNode` (no WHATWG Request, Response or stream on the hot path); every other request
+ * — OTLP, the ledger API, /healthz, GET /v1/models and the route groups mounted with `routes` — goes
+ * through `app`, the Hono app of `createApp`. Middleware added to `app` therefore does not see the
+ * proxied routes.
+ */
+export function requestListener(
+  app: Hono,
+  gateway?: Pick<Gateway, 'serveNode'>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const viaHono = getRequestListener(app.fetch);
+  if (!gateway) return (req, res) => void viaHono(req, res);
+  return function serve(req, res) {
+    if (!gateway.serveNode(req, res)) void viaHono(req, res);
+  };
 }
