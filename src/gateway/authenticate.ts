@@ -16,6 +16,9 @@ export interface AuthenticateOptions {
 /** Project of requests that carry no key, on a loopback gateway without keys. */
 export const ANONYMOUS_PROJECT = 'default';
 
+/** Accepted authorization header values remembered by `identify`. */
+const MAX_REMEMBERED_KEYS = 1000;
+
 /** SHA-256 of an API key, lower-case hex: the form `keys[].sha256` stores. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -38,7 +41,14 @@ export function identify(options: AuthenticateOptions): Identify {
     byHash.size === 0
       ? ' This gateway listens beyond loopback and has no keys: add `keys` (sha256 of each key, project) to the gateway config.'
       : '';
+  // Header values already checked, so that a repeat costs a lookup instead of a regex and a SHA-256.
+  // Only accepted keys are kept, in memory and nowhere else, as many as MAX_REMEMBERED_KEYS.
+  const accepted = new Map<string, GatewayIdentity>();
   return function identify(authorization, apiKey) {
+    // Both headers: together they decide the identity.
+    const presented = `${authorization ?? ''}\n${apiKey ?? ''}`;
+    const seen = accepted.get(presented);
+    if (seen) return seen;
     const key = clientKey(authorization, apiKey);
     if (!key) {
       throw new GatewayError(
@@ -53,6 +63,8 @@ export function identify(options: AuthenticateOptions): Identify {
         `The API key is not one of this gateway's keys. Use a key listed (as sha256) under \`keys\` in the gateway config, not the upstream provider's key.${fix}`,
       );
     }
+    if (accepted.size >= MAX_REMEMBERED_KEYS) accepted.clear();
+    accepted.set(presented, identity);
     return identity;
   };
 }

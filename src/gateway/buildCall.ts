@@ -115,12 +115,13 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise
       req.resume();
       return reject(tooLarge(maxBytes));
     }
+    // The listeners stay: the request object ends with the call, and after `end` they do nothing.
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        stop();
+        req.off('data', onData);
         // The rest of the body is read and thrown away, so that the connection can carry the answer.
         req.resume();
         reject(tooLarge(maxBytes));
@@ -128,27 +129,12 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise
       }
       chunks.push(chunk);
     };
-    const onEnd = () => {
-      stop();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onGone = (error?: Error) => {
-      stop();
-      reject(clientGone(error));
-    };
-    const onClose = () => {
-      if (!req.complete) onGone();
-    };
-    const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onGone);
-      req.off('close', onClose);
-    };
     req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onGone);
-    req.on('close', onClose);
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.on('error', (error) => reject(clientGone(error)));
+    req.on('close', () => {
+      if (!req.complete) reject(clientGone());
+    });
   });
 }
 
@@ -216,7 +202,9 @@ interface ParsedBody {
 function parseJsonBody(bytes: Uint8Array): ParsedBody {
   let json: unknown;
   try {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const text = (
+      Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ).toString('utf8');
     // A byte-order mark is no part of the JSON (TextDecoder would have dropped it too).
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {

@@ -145,7 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   function serveIncoming(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, search: string) {
     const link = new ClientLink(req.headers);
-    res.once('close', () => {
+    res.on('close', () => {
       if (!res.writableFinished) link.markGone();
     });
     return serveCall(res, endpoint, link, search, () => readRequestBody(req, maxBodyBytes), undefined);

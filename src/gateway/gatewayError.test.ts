@@ -227,6 +227,21 @@ describe('authentication', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('a key once accepted is remembered with both headers that carried it, never one alone', async () => {
+    const json = { 'content-type': 'application/json' };
+    const basic = { ...json, authorization: 'Basic Zm9vOmJhcg==' };
+    const ok = await post('/v1/chat/completions', chat('gpt-4o-mini'), { ...basic, 'x-api-key': CLIENT_KEY });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    for (let i = 0; i < 2; i++) {
+      await expectError(
+        await post('/v1/chat/completions', chat('gpt-4o-mini'), { ...basic, 'x-api-key': 'nope' }),
+        'invalid_api_key',
+      );
+      await expectError(await post('/v1/chat/completions', chat('gpt-4o-mini'), basic), 'missing_api_key');
+    }
+  });
+
   it('the official client sees an AuthenticationError with the stable code', async () => {
     const bad = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'gp_wrong', maxRetries: 0 });
     await expect(bad.chat.completions.create(chat('gpt-4o-mini') as never)).rejects.toMatchObject({
