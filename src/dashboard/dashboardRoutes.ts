@@ -73,7 +73,7 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
     if (!keys) return form ? c.redirect(next, 303) : c.json({ role: 'admin', project: null, open: true });
     const principal = key ? principalOf(keys, key) : undefined;
     if (!principal) {
-      if (form) return loginPage(c, 'That key is not one of this dashboard’s keys.');
+      if (form) return loginPage(c, 'That key is not one of this dashboard’s keys.', next);
       throw new HTTPException(401, { message: 'That key is not one of this dashboard’s keys.' });
     }
     setCookie(c, SESSION_COOKIE, key, {

@@ -6,9 +6,10 @@ import { escapeHtml, SECURITY_HEADERS } from './serveWeb.js';
  * the app's assets need a key too. It posts to `/api/dashboard/session`, which sets the session cookie
  * and returns to the page asked for.
  */
-export function loginPage(c: Context, message?: string): Response {
+export function loginPage(c: Context, message?: string, returnTo?: string): Response {
   const url = new URL(c.req.url);
-  const next = c.req.method === 'GET' ? `${url.pathname}${url.search}` : '/';
+  // The page asked for, or (after a refused sign-in) the one the form was going back to.
+  const next = returnTo ?? (c.req.method === 'GET' ? `${url.pathname}${url.search}` : '/');
   const html = `<!doctype html>
 <html lang="en">
 <head>

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, normalize, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The web build beside the sources (`src/dashboard` → `dist/web`) and in the package (`dist/dashboard` → `dist/web`). */
@@ -29,9 +29,16 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 /** A file of the web build, or undefined when it is not there (or the path leaves the root). */
 export async function webFile(root: URL, path: string): Promise<Response | undefined> {
-  const base = fileURLToPath(root);
-  const file = normalize(fileURLToPath(new URL(path.replace(/^\/+/, ''), root)));
-  if (!file.startsWith(base.endsWith(sep) ? base : base + sep)) return undefined;
+  const base = resolve(fileURLToPath(root));
+  let relative: string;
+  try {
+    relative = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  if (relative.includes('\0')) return undefined;
+  const file = resolve(base, `.${sep}${relative}`);
+  if (!file.startsWith(base + sep)) return undefined;
   let body: Buffer;
   try {
     body = await readFile(file);

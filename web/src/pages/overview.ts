@@ -102,6 +102,7 @@ function topFigure(title: string, labels: string[], rows: Figures[], what: strin
     height: Math.max(160, 30 * labels.length + 72),
     option: () => ({
       ...labelledBars([...labels].reverse(), 140, 24),
+      grid: { left: 156, right: 24, top: 8, bottom: 60 },
       legend: { ...legend(), top: undefined, bottom: 0 },
       xAxis: axis({ type: 'value' }),
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
