@@ -43,6 +43,7 @@ if (json) {
     persistence: 'persist.',
     'same-hour-yesterday': 'yesterday',
     'seasonal-profile-4w': 'season 4w',
+    'anomaly-profile': 'anomaly',
     'WattTime issued': 'WattTime',
   };
   for (const metric of ['mae', 'mape'] as const) {

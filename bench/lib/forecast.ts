@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readTrace } from '../../src/data/traces.js';
 import {
+  anomalyProfile,
   type Forecaster,
   persistence,
   sameHourYesterday,
@@ -26,7 +27,7 @@ const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
 
 export function defaultForecasters(): Forecaster[] {
-  return [persistence(), sameHourYesterday(), seasonalProfile()];
+  return [persistence(), sameHourYesterday(), seasonalProfile(), anomalyProfile()];
 }
 
 /** A lead-time bucket: targets more than `afterMs` and at most `untilMs` ahead of the issue. */

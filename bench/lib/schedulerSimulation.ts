@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { HourlyTrace } from '../../src/core/index.js';
 import { readTrace } from '../../src/data/traces.js';
 import {
+  anomalyProfile,
   type Forecaster,
   persistence,
   sameHourYesterday,
@@ -53,7 +54,7 @@ export interface SimulationRow {
 }
 
 export function simulationForecasters(): Forecaster[] {
-  return [persistence(), sameHourYesterday(), seasonalProfile()];
+  return [persistence(), sameHourYesterday(), seasonalProfile(), anomalyProfile()];
 }
 
 /**

@@ -1,3 +1,4 @@
+export { type AnomalyProfileOptions, anomalyProfile } from './anomalyProfile.js';
 export type { Forecaster } from './forecaster.js';
 export { type NoisyOracleOptions, noisyOracle, noisySeriesValues } from './noisyOracle.js';
 export { persistence } from './persistence.js';
