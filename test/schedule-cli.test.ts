@@ -122,7 +122,7 @@ describe('greenprint schedule', () => {
           )
         ).out,
       );
-      expect(seasonal.forecaster).toBe('seasonal-profile-4w');
+      expect(seasonal.forecaster).toBe('anomaly-profile');
       expect(seasonal.realisedG).toBeGreaterThanOrEqual(oracle.oracleG - 1e-6);
       expect(seasonal.runNowG).toBeCloseTo(oracle.runNowG, 6);
     } finally {

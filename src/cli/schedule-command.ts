@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { createEstimator, GreenprintError, sig } from '../core/index.js';
 import { loadReferenceData, readTrace } from '../data/index.js';
 import {
+  anomalyProfile,
   type Forecaster,
   persistence,
   sameHourYesterday,
@@ -20,6 +21,7 @@ const FORECASTERS: Record<string, () => Forecaster | undefined> = {
   seasonal: () => seasonalProfile(),
   persistence: () => persistence(),
   'same-hour-yesterday': () => sameHourYesterday(),
+  'anomaly-profile': () => anomalyProfile(),
   oracle: () => undefined,
 };
 
@@ -31,7 +33,7 @@ const SIGNAL_FLAGS = {
   },
   forecaster: {
     type: 'string',
-    help: `How the planner sees the future: ${Object.keys(FORECASTERS).join(', ')} (default seasonal; oracle = the trace itself)`,
+    help: `How the planner sees the future: ${Object.keys(FORECASTERS).join(', ')} (default anomaly-profile; oracle = the trace itself)`,
   },
   json: { type: 'boolean', help: 'Print JSON (chart-ready: the signal per region, the plan and run-now)' },
   help: { type: 'boolean', short: 'h', help: 'Show help' },
@@ -301,7 +303,7 @@ function tracesFrom(flags: string[] | undefined): Map<string, Series> {
 }
 
 function forecasterOf(raw: unknown): Forecaster | undefined {
-  const name = String(raw ?? 'seasonal');
+  const name = String(raw ?? 'anomaly-profile');
   const make = FORECASTERS[name];
   if (!make) {
     throw new GreenprintError(

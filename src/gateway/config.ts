@@ -115,7 +115,9 @@ export const gatewayConfigSchema = z
         /** Expected seconds per request, to size a batch's run. */
         secondsPerRequest: z.number().positive().default(2),
         /** How the future is predicted where a provider publishes no forecast. */
-        forecaster: z.enum(['seasonal', 'persistence', 'same-hour-yesterday']).default('seasonal'),
+        forecaster: z
+          .enum(['seasonal', 'persistence', 'same-hour-yesterday', 'anomaly-profile'])
+          .default('anomaly-profile'),
         /** One signal per grid zone; none: the shipped 2024 sample traces, replayed onto today. */
         signals: z
           .array(
@@ -135,7 +137,7 @@ export const gatewayConfigSchema = z
           .default([]),
       })
       .strict()
-      .default({ concurrency: 4, secondsPerRequest: 2, forecaster: 'seasonal', signals: [] }),
+      .default({ concurrency: 4, secondsPerRequest: 2, forecaster: 'anomaly-profile', signals: [] }),
   })
   .strict();
 

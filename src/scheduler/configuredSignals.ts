@@ -1,6 +1,12 @@
 import { GreenprintError } from '../core/index.js';
 import type { GatewayConfig } from '../gateway/index.js';
-import { type Forecaster, persistence, sameHourYesterday, seasonalProfile } from './forecast/index.js';
+import {
+  anomalyProfile,
+  type Forecaster,
+  persistence,
+  sameHourYesterday,
+  seasonalProfile,
+} from './forecast/index.js';
 import { type PlanningSignals, sourceSignals } from './planningSignals.js';
 import { sampleSignals, schedulingColumn } from './sampleSignals.js';
 import {
@@ -17,6 +23,7 @@ const FORECASTERS: Record<SchedulerConfig['forecaster'], () => Forecaster> = {
   seasonal: () => seasonalProfile(),
   persistence: () => persistence(),
   'same-hour-yesterday': () => sameHourYesterday(),
+  'anomaly-profile': () => anomalyProfile(),
 };
 
 /**
