@@ -105,7 +105,8 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
 
   app.get('/api/dashboard/filters', async function filterOptions(c) {
     const filters = filtersOf(c);
-    // Options for each dimension under the other filters' scope (the key's project always applies).
+    // Each dimension's values over the whole ledger, so picking one filter never hides another's
+    // choices; a scoped key's project always applies.
     const scoped = { where: filters.where.project ? { project: filters.where.project } : {} };
     const values = await Promise.all(
       FILTER_DIMENSIONS.map(async (dim) => {
