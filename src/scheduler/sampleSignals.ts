@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_DATA_DIR, readTrace } from '../data/index.js';
-import { type Forecaster, seasonalProfile } from './forecast/index.js';
+import { anomalyProfile, type Forecaster } from './forecast/index.js';
 import { type PlanningSignals, traceSignals } from './planningSignals.js';
 import { type Series, seriesFromTrace } from './series.js';
 
@@ -34,9 +34,9 @@ export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): Ma
 
 /**
  * The default signal when no provider is configured: the shipped 2024 traces replayed week for week
- * onto today, the future predicted by a four-week seasonal profile (so plans are made without
+ * onto today, the future predicted by the anomaly profile (so plans are made without
  * seeing the values they are judged by). A sample for first runs and demos, labelled as such.
  */
-export function sampleSignals(forecaster: Forecaster = seasonalProfile()): PlanningSignals {
+export function sampleSignals(forecaster: Forecaster = anomalyProfile()): PlanningSignals {
   return traceSignals(shippedSeries(), { replay: true, forecaster });
 }
