@@ -34,24 +34,28 @@ export function usageEventOf(
   id: string,
   endedAt: number,
 ): Footprint['event'] {
-  const { upstream } = call;
-  return {
+  const { upstream, attribution } = call;
+  // Built field by field rather than spread: this runs for every metered call.
+  const event: Footprint['event'] = {
     id,
     operation: call.operation,
     provider: upstream.provider,
-    ...(upstream.region ? { region: upstream.region } : {}),
-    deployment: upstream.deployment,
     requestModel: call.model,
-    ...units,
-    startTime: new Date(call.startedAt).toISOString(),
-    durationMs: Math.max(0, endedAt - call.startedAt),
-    project: call.identity.project,
-    ...call.attribution,
-    tags: {
-      upstream: upstream.name,
-      ...(call.requestedModel !== call.model ? { alias: call.requestedModel } : {}),
-    },
   };
+  if (upstream.region) event.region = upstream.region;
+  event.deployment = upstream.deployment;
+  Object.assign(event, units);
+  event.startTime = new Date(call.startedAt).toISOString();
+  event.durationMs = Math.max(0, endedAt - call.startedAt);
+  event.project = call.identity.project;
+  if (attribution.pipeline !== undefined) event.pipeline = attribution.pipeline;
+  if (attribution.stage !== undefined) event.stage = attribution.stage;
+  if (attribution.run !== undefined) event.run = attribution.run;
+  event.tags =
+    call.requestedModel !== call.model
+      ? { upstream: upstream.name, alias: call.requestedModel }
+      : { upstream: upstream.name };
+  return event;
 }
 
 /**

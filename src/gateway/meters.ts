@@ -169,23 +169,24 @@ function openAIUsage(usage: unknown): Units | undefined {
   const input = count(usage.prompt_tokens);
   const output = count(usage.completion_tokens);
   if (input === undefined && output === undefined) return undefined;
-  const cached = isRecord(usage.prompt_tokens_details)
-    ? count(usage.prompt_tokens_details.cached_tokens)
-    : undefined;
-  const reasoning = isRecord(usage.completion_tokens_details)
-    ? count(usage.completion_tokens_details.reasoning_tokens)
-    : undefined;
-  return {
-    ...(input !== undefined ? { inputTokens: input } : {}),
-    ...(output !== undefined ? { outputTokens: output } : {}),
-    ...(cached !== undefined ? { cachedInputTokens: cached } : {}),
-    ...(reasoning !== undefined ? { reasoningTokens: reasoning } : {}),
-  };
+  // Built field by field rather than spread: this runs for every metered call.
+  const units: Units = {};
+  if (input !== undefined) units.inputTokens = input;
+  if (output !== undefined) units.outputTokens = output;
+  const prompt = usage.prompt_tokens_details;
+  const cached = isRecord(prompt) ? count(prompt.cached_tokens) : undefined;
+  if (cached !== undefined) units.cachedInputTokens = cached;
+  const completion = usage.completion_tokens_details;
+  const reasoning = isRecord(completion) ? count(completion.reasoning_tokens) : undefined;
+  if (reasoning !== undefined) units.reasoningTokens = reasoning;
+  return units;
 }
 
+/** `units` with the answer's `model` as `responseModel`, when it names one. */
 function withModel(units: Units | undefined, response: Record<string, unknown>): Units | undefined {
   const model = text(response.model);
-  return units && model ? { ...units, responseModel: model } : units;
+  if (units && model) units.responseModel = model;
+  return units;
 }
 
 export function isRecord(x: unknown): x is Record<string, unknown> {
