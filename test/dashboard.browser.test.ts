@@ -1,12 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ServerType, serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEstimator } from '../src/core/index.js';
 import type { Overview } from '../src/dashboard/apiTypes.js';
@@ -17,43 +12,22 @@ import { hashApiKey } from '../src/gateway/index.js';
 import { Ledger } from '../src/ledger/index.js';
 import { sampleSignals } from '../src/scheduler/sampleSignals.js';
 import { createApp } from '../src/server/app.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  document,
+  ensureWebBuild,
+  getComputedStyle,
+  listen,
+  ROOT,
+  type Served,
+  settled,
+} from './browser.js';
 
 // The dashboard issue's browser tests: the built SPA served by createApp + dashboardRoutes over a
 // freshly seeded SQLite ledger, driven through playwright-core in the system Chromium.
 
-/**
- * The browser globals the page functions below use. They run in Chromium, not here; the root
- * tsconfig has no DOM types, so they are declared for this module only.
- */
-interface PageElement {
-  id: string;
-  textContent: string | null;
-  outerHTML: string;
-  labels?: ArrayLike<unknown> | null;
-  querySelector(selector: string): PageElement | null;
-  getAttribute(name: string): string | null;
-}
-declare const document: {
-  activeElement: PageElement | null;
-  body: PageElement;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): Iterable<PageElement>;
-};
-declare function getComputedStyle(el: PageElement): { backgroundColor: string };
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WEB_BUILD = join(ROOT, 'dist', 'web');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
-const CHROMIUM = process.env.GREENPRINT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const PAGES = ['overview', 'pipelines', 'savings', 'scheduler', 'models', 'methodology'] as const;
 /** Charts each page draws from the seeded ledger (every one must render with data). */
 const CHARTS: Record<(typeof PAGES)[number], number> = {
@@ -65,61 +39,6 @@ const CHARTS: Record<(typeof PAGES)[number], number> = {
   methodology: 0,
 };
 const BOT_READER = 'gp-browser-bot-reader';
-
-/** Newest modification time under `path` (files), ms. */
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-/** Builds the SPA when `npm run build` has not, or when its sources changed since. */
-function ensureWebBuild(): void {
-  const index = join(WEB_BUILD, 'index.html');
-  const sources = Math.max(
-    newest(join(ROOT, 'web')),
-    newest(join(ROOT, 'docs', 'methodology.md')),
-    newest(join(ROOT, 'src', 'dashboard', 'apiTypes.ts')),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      join(ROOT, 'web', 'vite.config.ts'),
-    ],
-    { cwd: ROOT, stdio: 'pipe', timeout: 180_000 },
-  );
-}
-
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(app: Hono): Promise<Served> {
-  const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Waits until the router has put a page in and drawn every chart on it. */
-async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => document.querySelector('main h1') && !document.querySelector('main[aria-busy]'),
-  );
-  await page.waitForFunction(
-    () => [...document.querySelectorAll('.chart')].every((c) => c.querySelector('svg path')),
-    undefined,
-    { timeout: 10_000 },
-  );
-}
 
 /** "2.85 g CO₂e" → 0.00285 (kg). */
 function kgOf(text: string): number {

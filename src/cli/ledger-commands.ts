@@ -363,22 +363,76 @@ export const SERVE_FLAGS = {
     help: 'Gateway config (default GREENPRINT_CONFIG, else ./greenprint.yaml when present)',
   },
   db: DB_FLAG,
+  demo: {
+    type: 'boolean',
+    help: 'First run: a simulated provider and 14 days of a sample content pipeline plus a deferred batch, in ./.greenprint/demo.db (project "demo")',
+  },
   help: { type: 'boolean', short: 'h', help: 'Show help' },
 } as const satisfies FlagSpec;
 
-/** `greenprint serve`: gateway, OTLP receiver and ledger API until SIGINT/SIGTERM. */
+/** Where `serve --demo` keeps its ledger unless --db names another: never the default ledger. */
+const DEMO_DATABASE = './.greenprint/demo.db';
+
+/** Records the demo workload once per ledger: a second `serve --demo` finds it there. */
+async function seedDemo(ledger: Ledger, io: Io): Promise<void> {
+  const { DEMO_PROJECT, runDemo } = await import('../demo/index.js');
+  const seeded = await ledger.db
+    .selectFrom('events')
+    .select('id')
+    .where('project', '=', DEMO_PROJECT)
+    .limit(1)
+    .executeTakeFirst();
+  if (seeded) {
+    io.out(`Demo data already in ${ledger.location} (project "${DEMO_PROJECT}").`);
+    return;
+  }
+  const result = await runDemo({
+    ledger,
+    onProgress: (done, total) => {
+      if (io.progress) io.err(`\rDemo: pipeline run ${done} of ${total}${done === total ? '\n' : ''}`);
+    },
+  });
+  const plan = result.batch.greenprint.plan;
+  io.out(
+    `Demo: ${result.events} calls over ${result.runs} pipeline runs through the gateway to a simulated provider; ` +
+      `one batch planned into ${plan?.zone ?? '—'} at ${plan ? new Date(plan.start_at * 1000).toISOString() : '—'} (${result.batch.status}).`,
+  );
+}
+
+/** `greenprint serve`: dashboard, gateway, OTLP receiver and ledger API until SIGINT/SIGTERM. */
 export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(SERVE_FLAGS, argv);
   if (values.help) {
     io.out(
-      `greenprint serve [flags]\n\nOpenAI-compatible gateway (upstreams from greenprint.yaml), OTLP/HTTP receiver (POST /v1/traces)\nand ledger API (GET /v1/ledger/report|inventory|sci|process).\n\n${helpFor(SERVE_FLAGS)}`,
+      `greenprint serve [flags]\n\nThe dashboard (http://127.0.0.1:8787/), the OpenAI-compatible gateway (upstreams from greenprint.yaml)\nwith the Batch API, the OTLP/HTTP receiver (POST /v1/traces) and the ledger API\n(GET /v1/ledger/report|inventory|sci|process). Beyond 127.0.0.1 every route needs a key from greenprint.yaml.\n\n${helpFor(SERVE_FLAGS)}`,
     );
     return 0;
   }
-  const { loadGatewayConfig, createGateway, configuredPolicies, SpoolingSink } = await import(
-    '../gateway/index.js'
-  );
-  const config = loadGatewayConfig(typeof values.config === 'string' ? values.config : undefined);
+  const {
+    loadGatewayConfig,
+    parseGatewayConfig,
+    createGateway,
+    configuredPolicies,
+    SpoolingSink,
+    authenticate,
+  } = await import('../gateway/index.js');
+  let config = loadGatewayConfig(typeof values.config === 'string' ? values.config : undefined);
+  const demo = values.demo === true;
+  // The demo keeps a simulated provider up as the gateway's upstream, so the gateway can be tried too.
+  const simulated =
+    demo && config.upstreams.length === 0
+      ? await (await import('../demo/index.js')).startSimulatedProvider()
+      : undefined;
+  if (simulated) {
+    const upstream = {
+      name: 'simulated',
+      baseUrl: simulated.baseUrl,
+      provider: 'openai',
+      region: 'DE',
+      models: ['*'],
+    };
+    config = parseGatewayConfig({ ...config, upstreams: [upstream] });
+  }
   const port = values.port === undefined ? config.server.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new GreenprintError('invalid_input', `--port must be 0–65535; got "${values.port}".`);
@@ -391,7 +445,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       `Listening on ${host} needs API keys: add keys (sha256 hashes) to greenprint.yaml, or serve on 127.0.0.1.`,
     );
   }
-  const ledger = await openFromFlags(values.db);
+  const ledger = await openFromFlags(values.db ?? (demo ? DEMO_DATABASE : undefined));
+  if (demo) await seedDemo(ledger, io);
   const sink = new SpoolingSink({
     record: (events) => ledger.record(events),
     spoolPath: config.spool,
@@ -424,7 +479,26 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     : undefined;
   const { createServer } = await import('node:http');
   const { createApp, requestListener } = await import('../server/app.js');
-  const app = createApp({ ledger, ...(gateway ? { gateway } : {}), routes: batches ? [batches.routes] : [] });
+  const { dashboardRoutes, dashboardAccessFor } = await import('../dashboard/index.js');
+  const dashboard = dashboardRoutes({
+    ledger,
+    estimator: ledger.estimator,
+    // Gateway keys open the dashboard too: an admin key sees every project, a read key its own.
+    access: dashboardAccessFor(
+      host,
+      config.keys.map((k) => ({
+        sha256: k.sha256,
+        role: k.role,
+        ...(k.role === 'admin' ? {} : { project: k.project }),
+      })),
+    ),
+  });
+  const app = createApp({
+    ledger,
+    ...(gateway ? { gateway } : {}),
+    routes: [...(batches ? [batches.routes] : []), dashboard],
+    ...(loopback ? {} : { auth: authenticate({ keys: config.keys, requireKey: true }) }),
+  });
   await new Promise<void>((resolve) => {
     // The gateway's proxied routes on node:http directly, everything else through the Hono app.
     const server = createServer(requestListener(app, gateway));
@@ -435,6 +509,9 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
         `Greenprint listening on http://${host}:${bound} (ledger: ${ledger.location}; ` +
           `${gateway ? `gateway for ${config.upstreams.map((u) => u.name).join(', ')}, Batch API at /v1/batches` : 'no upstreams configured'}; OTLP at /v1/traces)`,
       );
+      io.out(
+        `Dashboard: http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/${demo ? '  (demo data: project "demo")' : ''}`,
+      );
     });
     const stop = () => {
       server.close(() => {
@@ -442,6 +519,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
           .then(() => sink.close())
           .then(() => configured.close())
           .then(() => ledger.close())
+          .then(() => simulated?.close())
           .then(resolve);
       });
     };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GreenprintError, HTTP_STATUS_BY_CODE } from '../core/index.js';
 import type { Gateway, GatewayEnv } from '../gateway/index.js';
@@ -23,11 +24,20 @@ import { otlpRoutes } from '../otlp/index.js';
 export function createApp(options: {
   ledger: Ledger;
   gateway?: Hono<GatewayEnv>;
-  /** Further route groups mounted at `/` (the Batch API). */
+  /** Further route groups mounted at `/` (the Batch API, the dashboard). */
   routes?: readonly Hono[];
+  /**
+   * Key check for the OTLP receiver and the ledger API, given when the server listens beyond
+   * loopback (the gateway's `authenticate`): a key's project is then forced onto every ledger query.
+   */
+  auth?: MiddlewareHandler<GatewayEnv>;
 }): Hono {
-  const { ledger } = options;
-  const app = new Hono();
+  const { ledger, auth } = options;
+  const app = new Hono<GatewayEnv>() as unknown as Hono;
+  if (auth) {
+    app.use('/v1/traces', auth as unknown as MiddlewareHandler);
+    app.use('/v1/ledger/*', auth as unknown as MiddlewareHandler);
+  }
   // The OpenAI-compatible gateway (when upstreams are configured) owns /v1/* model routes.
   if (options.gateway) app.route('/', options.gateway as unknown as Hono);
   app.route('/', otlpRoutes({ record: (events) => ledger.record(events) }));
@@ -35,6 +45,8 @@ export function createApp(options: {
   app.get('/healthz', (c) => c.json({ ok: true, ledger: ledger.dialect }));
   app.get('/v1/ledger/:view', async function ledgerView(c) {
     const q = c.req.query();
+    // With keys, a key reads its own project only.
+    if (auth) q.project = (c as unknown as { var: GatewayEnv['Variables'] }).var.greenprint.project;
     const query = {
       ...(q.from ? { from: q.from } : {}),
       ...(q.to ? { to: q.to } : {}),
@@ -68,6 +80,8 @@ export function createApp(options: {
         HTTP_STATUS_BY_CODE[error.code] as ContentfulStatusCode,
       );
     }
+    // The gateway's key check (GatewayError) answers in OpenAI's error shape.
+    if (error instanceof HTTPException) return error.getResponse();
     return c.json(
       { error: { code: 'internal_error', message: 'Unexpected server error; see the server log.' } },
       500,
