@@ -28,13 +28,12 @@ export interface PageElement {
   querySelector(selector: string): PageElement | null;
   getAttribute(name: string): string | null;
 }
-export declare const document: {
+declare const document: {
   activeElement: PageElement | null;
   body: PageElement;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): Iterable<PageElement>;
 };
-export declare function getComputedStyle(el: PageElement): { backgroundColor: string };
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WEB_BUILD = join(ROOT, 'dist', 'web');

@@ -15,14 +15,25 @@ import { createApp } from '../src/server/app.js';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
-  document,
   ensureWebBuild,
-  getComputedStyle,
   listen,
+  type PageElement,
   ROOT,
   type Served,
   settled,
 } from './browser.js';
+
+/**
+ * The page's globals, for the functions this file runs in Chromium. Declared here, not imported:
+ * an imported name would be rewritten to a module reference that does not exist in the page.
+ */
+declare const document: {
+  activeElement: PageElement | null;
+  body: PageElement;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+declare function getComputedStyle(el: PageElement): { backgroundColor: string };
 
 // The dashboard issue's browser tests: the built SPA served by createApp + dashboardRoutes over a
 // freshly seeded SQLite ledger, driven through playwright-core in the system Chromium.
