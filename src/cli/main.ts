@@ -26,10 +26,11 @@ Usage:
   greenprint report   [--by stage] [--view inventory|sci|process] [--format json|csv|md|html]
                                              Totals with ranges, GHG inventory, SCI, process map
   greenprint recompute                       Re-estimate stored events after a methodology change
-  greenprint serve    [--port 8787]          OTLP/HTTP receiver (POST /v1/traces) and ledger API on 127.0.0.1
+  greenprint serve    [--port 8787] [--demo] Dashboard, OpenAI-compatible gateway with the Batch API, OTLP/HTTP
+                                             receiver and ledger API on 127.0.0.1 (--demo: first run on sample data)
   greenprint schedule plan [--energy-kwh 2 | --model <id> …] [--duration 2h] [--deadline +24h] [--regions DE,GB]
                                              Greenest half-hour slots (and region) for deferrable work
-  greenprint schedule simulate --jobs <csv> [--trace ZONE=file] [--forecaster seasonal]
+  greenprint schedule simulate --jobs <csv> [--trace ZONE=file] [--forecaster anomaly-profile]
                                              Replays a job list over a trace: planned vs run-now vs oracle
   greenprint --version
 

@@ -214,12 +214,14 @@ async function simulateCommand(argv: string[], io: Io): Promise<number> {
       totals.runNowG += plan.runNowG;
       totals.realisedG += plan.realisedG;
       totals.oracleG += plan.oracleG;
+      if (io.progress && (i + 1) % 250 === 0) io.err(`\rPlanned ${i + 1} of ${rows.length} jobs`);
     } catch (error) {
       if (!(error instanceof GreenprintError)) throw error;
       totals.skipped++;
       if (skipped.length < 10) skipped.push(error.message);
     }
   });
+  if (io.progress && rows.length >= 250) io.err(`\rPlanned ${rows.length} of ${rows.length} jobs\n`);
   const saving = (g: number) => (totals.runNowG > 0 ? (100 * (totals.runNowG - g)) / totals.runNowG : 0);
   const result = {
     ...totals,

@@ -11,25 +11,25 @@ const DESCRIPTIONS: Record<Lever, { label: string; method: string; section: stri
     label: 'Cache hits',
     method:
       'Each answer served from the gateway cache is recorded with zero energy; the call it replaced was estimated at the time and kept in its tags (avoidedEnergyWh, avoidedCo2eG, avoidedCostUsd). Avoided = those tags − the recorded hit.',
-    section: '2',
+    section: '13d',
   },
   routing: {
     label: 'Routing and cascades (answered by another model)',
     method:
       'A call answered by another model than the client asked for (a cascade step or route; the requested model is kept in tags.alias) is re-estimated with the same tokens on the requested model. Avoided = that estimate − the recorded call. Gateway aliases that are not catalog models have no counterfactual and are skipped.',
-    section: '2',
+    section: '13d',
   },
   'cascade-discarded': {
     label: 'Cascade answers thrown away',
     method:
       'Answers a cascade computed and discarded before escalating are recorded as their own events (tags.cascade = discarded). They are the cascade’s overhead: counted as negative savings.',
-    section: '2',
+    section: '13d',
   },
   limits: {
     label: 'Prompt and output limits',
     method:
       'The gateway caps max_tokens or refuses over-long prompts and marks the answer with x-greenprint-limit, but records no counterfactual in the ledger, so nothing is summed here.',
-    section: '2',
+    section: '13d',
   },
   deferral: {
     label: 'Deferral (carbon-aware batches)',
