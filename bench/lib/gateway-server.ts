@@ -1,7 +1,7 @@
 /**
  * Greenprint as `greenprint serve` runs it, for bench/gateway.ts, in a process of its own so that
  * its CPU time and memory can be read apart: a real SQLite ledger in GP_BENCH_DIR, the write-ahead
- * SpoolingSink in front of it, the gateway (one upstream: the fake at GP_BENCH_UPSTREAM, one hashed
+ * SpoolingSink in front of it (writing from a ledger thread, as serve does), the gateway (one upstream: the fake at GP_BENCH_UPSTREAM, one hashed
  * client key) mounted in the server app and served by its request listener (the proxied routes on
  * node:http, the rest through Hono), on 127.0.0.1 with a port chosen by the system.
  * IPC: sends `{ type: 'ready', port }`; answers `{ type: 'flush' }` with `{ type: 'flushed', stats }`
@@ -12,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createEstimator } from '../../dist/core/index.js';
 import { loadReferenceData } from '../../dist/data/index.js';
-import { createGateway, hashApiKey, parseGatewayConfig, SpoolingSink } from '../../dist/gateway/index.js';
+import {
+  createGateway,
+  hashApiKey,
+  parseGatewayConfig,
+  SpoolingSink,
+  startLedgerThread,
+} from '../../dist/gateway/index.js';
 import { Ledger } from '../../dist/ledger/index.js';
 import { createApp, requestListener } from '../../dist/server/app.js';
 
@@ -43,8 +49,10 @@ const config = parseGatewayConfig({
   keys: [{ id: 'bench', sha256: hashApiKey(clientKey), project: 'bench' }],
   spool: join(dir, 'spool.jsonl'),
 });
+// As `greenprint serve` does: the spool writes to the ledger from a thread of its own.
+const writer = startLedgerThread({ url: join(dir, 'ledger.db') });
 const sink = new SpoolingSink({
-  record: (events) => ledger.record(events),
+  record: (events) => writer.record(events),
   spoolPath: config.spool,
   onError,
 });
@@ -71,6 +79,7 @@ process.on('disconnect', () => {
   server.close();
   void sink
     .close()
+    .then(() => writer.close())
     .then(() => ledger.close())
     .finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();

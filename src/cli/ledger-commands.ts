@@ -414,6 +414,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
     createGateway,
     configuredPolicies,
     SpoolingSink,
+    startLedgerThread,
     authenticate,
   } = await import('../gateway/index.js');
   let config = loadGatewayConfig(typeof values.config === 'string' ? values.config : undefined);
@@ -445,10 +446,13 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       `Listening on ${host} needs API keys: add keys (sha256 hashes) to greenprint.yaml, or serve on 127.0.0.1.`,
     );
   }
-  const ledger = await openFromFlags(values.db ?? (demo ? DEMO_DATABASE : undefined));
+  const db = values.db ?? (demo ? DEMO_DATABASE : undefined);
+  const ledger = await openFromFlags(db);
   if (demo) await seedDemo(ledger, io);
+  // The spool writes to the ledger from a thread of its own, so SQLite never holds up a request.
+  const writer = startLedgerThread({ url: resolveDatabaseUrl(typeof db === 'string' ? db : undefined) });
   const sink = new SpoolingSink({
-    record: (events) => ledger.record(events),
+    record: (events) => writer.record(events),
     spoolPath: config.spool,
     onError: (e) => io.err(`ledger write failed, events kept in ${config.spool}: ${e.message}`),
   });
@@ -517,6 +521,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
       server.close(() => {
         void (batches?.close() ?? Promise.resolve())
           .then(() => sink.close())
+          .then(() => writer.close())
           .then(() => configured.close())
           .then(() => ledger.close())
           .then(() => simulated?.close())

@@ -20,6 +20,7 @@ export {
   type GatewayErrorCode,
   type Protocol,
 } from './gatewayError.js';
+export { type LedgerThread, startLedgerThread } from './ledgerThread.js';
 export type { Units } from './meters.js';
 export {
   cascadePolicy,

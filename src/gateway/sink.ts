@@ -43,10 +43,10 @@ export interface SpoolingSinkOptions {
   /** Events per ledger write (default 1000). */
   batchSize?: number;
   /**
-   * How often queued events are written, ms (default 1000). A ledger write blocks the event loop
-   * while SQLite works (better-sqlite3 is synchronous): on a 2-core machine a batch of 200 gateway
-   * events took ~5 ms (25 µs each), one of 1,000 ~12 ms (12 µs each). Fewer, larger batches cost
-   * half the CPU and delay fewer requests; the ledger lags by up to this long.
+   * How often queued events are written, ms (default 1000). On a 2-core machine SQLite took ~5 ms
+   * for a batch of 200 gateway events (25 µs each), ~12 ms for 1,000 (12 µs each): fewer, larger
+   * batches cost half the CPU, and block the event loop less often when `record` runs on it (see
+   * `startLedgerThread` for a record that does not). The ledger lags by up to this long.
    */
   intervalMs?: number;
   /** A ledger write slower than this counts as failed and is retried from the spool, ms (default 5000). */
