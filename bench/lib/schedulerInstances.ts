@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { readTrace } from '../../src/data/traces.js';
+import { mulberry32 } from '../../src/scheduler/forecast/random.js';
 import type { Job } from '../../src/scheduler/plan/index.js';
 import { HALF_HOUR_MS, type Series, seriesFromTrace } from '../../src/scheduler/series.js';
 import { HAS_SHARED_DATA, SHARED_DATA } from './shared.js';
@@ -8,17 +9,8 @@ export const DIRECT = 'Carbon Intensity gCO₂eq/kWh (direct)';
 export const EM_DIR = new URL('grid/electricitymaps-hourly/', SHARED_DATA);
 const HOUR_MS = 3_600_000;
 
-/** Mulberry32, seeded: the same jobs on every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, seeded: the same cases on every run. */
+export const random = mulberry32;
 
 /** One zone-year of Electricity Maps direct intensity on half-hour slots. */
 export function emSeries(zone: string, year: number): Series {
