@@ -3,7 +3,7 @@ import { GreenprintError, zoneForRegion } from '../core/index.js';
 import type { GatewayConfig, UpstreamConfig } from '../gateway/index.js';
 import { countInputTokens } from '../gateway/limits/index.js';
 import type { PlanningSignals } from '../scheduler/planningSignals.js';
-import type { JobQueue, QueuedJob } from '../scheduler/queue/index.js';
+import { type JobQueue, jobIdFor, type QueuedJob } from '../scheduler/queue/index.js';
 import { BATCH_ENDPOINTS, type BatchEndpoint, parseBatchInput } from './parseBatchInput.js';
 import { planBatchWindow } from './planBatchWindow.js';
 import { type BatchStore, newId } from './store.js';
@@ -165,7 +165,7 @@ export class BatchService {
     batch.status = 'validating';
     await this.options.store.putBatch(batch);
     await this.options.queue.enqueue({
-      idempotencyKey: `batch:${batch.id}`,
+      idempotencyKey: batchJobKey(batch.id),
       payload: { batchId: batch.id },
       runAtMs: plan.start_at * 1000,
     });
@@ -173,25 +173,29 @@ export class BatchService {
   }
 
   async cancel(project: string, id: string): Promise<Batch> {
-    const batch = await this.get(project, id);
-    if (batch.status === 'validating') {
-      batch.status = 'cancelled';
-      batch.cancelling_at = batch.cancelled_at = Math.floor(this.now() / 1000);
-      await this.options.store.putBatch(batch);
-      return batch;
+    // Each step is a compare-and-set on the stored status, so a worker starting the batch at the same
+    // moment is never overwritten; on a lost race the batch is read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const batch = await this.get(project, id);
+      const at = Math.floor(this.now() / 1000);
+      if (batch.status === 'cancelling' || batch.status === 'cancelled') return batch;
+      if (batch.status !== 'validating' && batch.status !== 'in_progress') {
+        throw new GreenprintError(
+          'invalid_state',
+          `Batch ${id} is ${batch.status}; only a batch not yet finished can be cancelled.`,
+        );
+      }
+      // A queued job cancelled before any worker took it never runs; otherwise the running batch
+      // stops between requests when it sees `cancelling`.
+      const unstarted =
+        batch.status === 'validating' && (await this.options.queue.cancel(jobIdFor(batchJobKey(id))));
+      const from = batch.status;
+      batch.status = unstarted ? 'cancelled' : 'cancelling';
+      batch.cancelling_at = at;
+      if (unstarted) batch.cancelled_at = at;
+      if (await this.options.store.updateBatch(batch, [from])) return batch;
     }
-    if (batch.status === 'in_progress') {
-      // The runner sees `cancelling` between requests and stops there.
-      batch.status = 'cancelling';
-      batch.cancelling_at = Math.floor(this.now() / 1000);
-      await this.options.store.putBatch(batch);
-      return batch;
-    }
-    if (batch.status === 'cancelling' || batch.status === 'cancelled') return batch;
-    throw new GreenprintError(
-      'invalid_state',
-      `Batch ${id} is ${batch.status}; only a batch not yet finished can be cancelled.`,
-    );
+    throw new GreenprintError('invalid_state', `Batch ${id} kept changing while being cancelled; try again.`);
   }
 
   async get(project: string, id: string): Promise<Batch> {
@@ -214,8 +218,11 @@ export class BatchService {
     if (batch.status === 'validating') {
       batch.status = 'in_progress';
       batch.in_progress_at = Math.floor(this.now() / 1000);
-      await store.putBatch(batch);
+      // A cancel that came in meanwhile wins: the stored status is then `cancelling`.
+      if (!(await store.updateBatch(batch, ['validating'])))
+        return { status: await this.finish(batch.id, true) };
     }
+    if (batch.status === 'cancelling') return { status: await this.finish(batch.id, true) };
     const pending = requests.filter((r) => !done.has(r.line));
     let next = 0;
     let cancelled = false;
@@ -423,6 +430,11 @@ export class BatchService {
       deadlineMs,
     });
   }
+}
+
+/** The queue's idempotency key of a batch: one job per batch, ever. */
+function batchJobKey(batchId: string): string {
+  return `batch:${batchId}`;
 }
 
 function servesModel(config: GatewayConfig, upstream: UpstreamConfig, model: string): boolean {

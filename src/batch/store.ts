@@ -74,39 +74,26 @@ export class BatchStore {
   }
 
   async putBatch(batch: Batch): Promise<void> {
-    const plan = batch.greenprint.plan;
-    const realised = batch.greenprint.realised;
-    const row = {
-      id: batch.id,
-      project: batch.project,
-      status: batch.status,
-      created_at_ms: batch.created_at * 1000,
-      zone: plan?.zone ?? '',
-      planned_start_ms: plan ? plan.start_at * 1000 : null,
-      energy_wh: realised?.energy_wh ?? plan?.energy_wh ?? null,
-      expected_g: plan?.expected_gco2e ?? null,
-      run_now_g: plan?.run_now_gco2e ?? null,
-      realised_g: realised?.gco2e ?? null,
-      realised_run_now_g: realised?.run_now_gco2e ?? null,
-      batch_json: JSON.stringify(batch),
-    };
+    const row = batchRow(batch);
     await this.db
       .insertInto('batches')
       .values(row)
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          status: row.status,
-          zone: row.zone,
-          planned_start_ms: row.planned_start_ms,
-          energy_wh: row.energy_wh,
-          expected_g: row.expected_g,
-          run_now_g: row.run_now_g,
-          realised_g: row.realised_g,
-          realised_run_now_g: row.realised_run_now_g,
-          batch_json: row.batch_json,
-        }),
-      )
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
       .execute();
+  }
+
+  /**
+   * Stores `batch` only if its stored status is still one of `expected` (a compare-and-set, so a
+   * cancel and a worker starting the batch cannot overwrite each other); answers whether it did.
+   */
+  async updateBatch(batch: Batch, expected: readonly Batch['status'][]): Promise<boolean> {
+    const result = await this.db
+      .updateTable('batches')
+      .set(batchRow(batch))
+      .where('id', '=', batch.id)
+      .where('status', 'in', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** The batch, or undefined; `project` undefined reads across projects (the worker). */
@@ -177,4 +164,24 @@ export class BatchStore {
       output: JSON.parse(r.result_json) as BatchResult['output'],
     }));
   }
+}
+
+/** The batch as a row: the object as JSON plus the columns reports read (plan and realised figures). */
+function batchRow(batch: Batch) {
+  const plan = batch.greenprint.plan;
+  const realised = batch.greenprint.realised;
+  return {
+    id: batch.id,
+    project: batch.project,
+    status: batch.status,
+    created_at_ms: batch.created_at * 1000,
+    zone: plan?.zone ?? '',
+    planned_start_ms: plan ? plan.start_at * 1000 : null,
+    energy_wh: realised?.energy_wh ?? plan?.energy_wh ?? null,
+    expected_g: plan?.expected_gco2e ?? null,
+    run_now_g: plan?.run_now_gco2e ?? null,
+    realised_g: realised?.gco2e ?? null,
+    realised_run_now_g: realised?.run_now_gco2e ?? null,
+    batch_json: JSON.stringify(batch),
+  };
 }
