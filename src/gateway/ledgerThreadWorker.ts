@@ -2,6 +2,7 @@
  * The worker side of `startLedgerThread`: its own ledger connection, recording the batches the
  * gateway's thread sends, one at a time.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEstimator, type UsageEvent } from '../core/index.js';
 import { loadReferenceData } from '../data/index.js';
@@ -23,6 +24,12 @@ export interface LedgerJobDone {
 const port = parentPort;
 if (port) {
   const { url } = workerData as { url: string };
+  // PRIO_PROCESS with pid 0 is this thread alone on Linux: the serving thread wins the CPU from it.
+  try {
+    setPriority(0, 19);
+  } catch {
+    // Not allowed here: the thread keeps the process's priority.
+  }
   const estimator = createEstimator(loadReferenceData());
   let ledger: Ledger | undefined;
   /** Opened on first use, and again after a failure (the database may come back). */
