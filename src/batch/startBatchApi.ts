@@ -29,13 +29,15 @@ export async function startBatchApi(options: {
   signals?: PlanningSignals;
   now?: () => number;
   pollMs?: number;
+  /** Queue name (default `batches`): processes sharing a queue store with another name never see these jobs. */
+  queueName?: string;
   onError?: (error: Error) => void;
 }): Promise<BatchApi> {
   const { config, ledger } = options;
   const now = options.now ?? Date.now;
   const queue = await openJobQueue<BatchJobPayload>({
     ...(config.scheduler.queue ? { url: config.scheduler.queue } : {}),
-    name: 'batches',
+    name: options.queueName ?? 'batches',
     now,
     ...(options.onError ? { onError: options.onError } : {}),
   });
