@@ -41,11 +41,12 @@ describe('greenprint serve --demo', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-serve-demo-'));
     try {
       const { url, out } = await start(dir);
-      expect(out()).toMatch(/Demo: 376 calls over 42 pipeline runs/);
+      expect(out()).toMatch(/Demo: 312 calls over 34 pipeline runs/);
       const overview = (await (await fetch(`${url}/api/dashboard/overview?project=demo`)).json()) as {
         totals: { events: number };
       };
-      expect(overview.totals.events).toBe(376);
+      // 14 days hold 10 weekdays of 3 runs and 4 weekend days of 1; 8 calls a run, plus 40 batch requests.
+      expect(overview.totals.events).toBe(312);
       expect((await fetch(`${url}/`)).status).toBe(200);
       const chat = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',

@@ -21,7 +21,7 @@ export interface DemoOptions {
   now?: () => number;
   /** Days of history to replay; default 14. */
   days?: number;
-  /** Runs of the content pipeline per day; default 3. */
+  /** Runs of the content pipeline per weekday (one on Saturdays and Sundays, UTC); default 3. */
   runsPerDay?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -117,11 +117,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await response.arrayBuffer();
     clock += 60_000 + ((clock / 1000) % 7) * 30_000;
   };
-  const total = days * runsPerDay;
+  // Weekends see one run, weekdays `runsPerDay`: the charts show a working week, not a flat line.
+  const runsOn = (day: number) => {
+    const weekday = new Date(realNow - (days - day) * 86_400_000).getUTCDay();
+    return weekday === 0 || weekday === 6 ? 1 : runsPerDay;
+  };
+  const total = Array.from({ length: days }, (_, day) => runsOn(day)).reduce((a, b) => a + b, 0);
+  let n = -1;
   try {
     for (let day = 0; day < days; day++) {
-      for (let r = 0; r < runsPerDay; r++) {
-        const n = day * runsPerDay + r;
+      for (let r = 0; r < runsOn(day); r++) {
+        n++;
         clock = realNow - (days - day) * 86_400_000 + (8 + r * 3) * 3_600_000 + (n % 5) * 600_000;
         const run = `demo-${new Date(clock).toISOString().slice(0, 16)}`;
         const pipeline = 'content-production';
