@@ -51,7 +51,8 @@ describe('dashboard on the first-run demo', () => {
         }
         await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
       }
-      // The demo's own content: its pipelines, the cache's saving and the deferred batch.
+      // Labelled as a demo on every page, and showing the demo's own pipelines and deferred batch.
+      expect(await page.locator('.demo-banner').innerText()).toMatch(/Demo data: project "demo"/);
       await page.goto(`${served.url}/dashboard/pipelines`);
       await settled(page);
       expect(await page.locator('main').innerText()).toMatch(/content-production/);

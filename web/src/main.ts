@@ -12,6 +12,9 @@ import { savingsPage } from './pages/savings.js';
 import { schedulerPage } from './pages/scheduler.js';
 import { initTheme, onThemeChange } from './theme.js';
 
+/** The project `greenprint serve --demo` records into (src/demo). */
+const DEMO_PROJECT = 'demo';
+
 const PAGES: Page[] = [
   { path: 'overview', title: 'Overview', render: overviewPage },
   { path: 'pipelines', title: 'Pipelines', render: pipelinesPage },
@@ -135,7 +138,20 @@ async function start(): Promise<void> {
       ),
     );
   }
+  filterOptions ??= getJson<FilterOptions>('filters');
+  void filterOptions.then(labelDemo, () => {});
   await render(false);
+}
+
+/** Says so above every page when the ledger holds the first-run demo (`greenprint serve --demo`). */
+function labelDemo(options: FilterOptions): void {
+  if (!options.dimensions.project.includes(DEMO_PROJECT)) return;
+  const banner = h(
+    'p',
+    { class: 'demo-banner', role: 'note' },
+    `Demo data: project "${DEMO_PROJECT}" was recorded by greenprint serve --demo — calls through the real gateway to a simulated provider, and one batch deferred on a sample grid trace. Choose another project to leave it out.`,
+  );
+  document.querySelector('.site-header')?.after(banner);
 }
 
 void start();
