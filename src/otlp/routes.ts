@@ -18,6 +18,11 @@ export interface OtlpRoutesOptions {
   record: RecordFn;
   /** Largest accepted body in bytes, compressed and decompressed; default 16 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The project every event of a request is recorded under, from the caller's key (set when the
+   * server listens beyond loopback): a key can then only write into its own project.
+   */
+  projectOf?: (c: Context) => string | undefined;
 }
 
 type OtlpFormat = 'json' | 'protobuf';
@@ -66,6 +71,8 @@ export function otlpRoutes(options: OtlpRoutesOptions): Hono {
       const body = await readBody(c, maxBodyBytes);
       const request = format === 'json' ? parseJson(body) : decodeTraceRequest(body);
       const { events } = spansToEvents(parseOtlpTraceRequest(request));
+      const project = options.projectOf?.(c);
+      if (project !== undefined) for (const event of events) event.project = project;
       const partial =
         events.length > 0 ? partialSuccess(events, await recordOrRetry(options.record, events)) : undefined;
       if (format === 'protobuf') {

@@ -28,7 +28,8 @@ export function createApp(options: {
   routes?: readonly Hono[];
   /**
    * Key check for the OTLP receiver and the ledger API, given when the server listens beyond
-   * loopback (the gateway's `authenticate`): a key's project is then forced onto every ledger query.
+   * loopback (the gateway's `authenticate`): a key's project is then forced onto every ledger query
+   * and onto every event it sends.
    */
   auth?: MiddlewareHandler<GatewayEnv>;
 }): Hono {
@@ -40,7 +41,16 @@ export function createApp(options: {
   }
   // The OpenAI-compatible gateway (when upstreams are configured) owns /v1/* model routes.
   if (options.gateway) app.route('/', options.gateway as unknown as Hono);
-  app.route('/', otlpRoutes({ record: (events) => ledger.record(events) }));
+  app.route(
+    '/',
+    otlpRoutes({
+      record: (events) => ledger.record(events),
+      // With keys, a key writes into its own project only.
+      ...(auth
+        ? { projectOf: (c) => (c as unknown as { var: GatewayEnv['Variables'] }).var.greenprint.project }
+        : {}),
+    }),
+  );
   for (const routes of options.routes ?? []) app.route('/', routes);
   app.get('/healthz', (c) => c.json({ ok: true, ledger: ledger.dialect }));
   app.get('/v1/ledger/:view', async function ledgerView(c) {
