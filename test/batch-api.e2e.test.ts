@@ -283,6 +283,13 @@ describe.each(SETUPS)(
       );
       expect(r.fakes[0]?.requests).toHaveLength(0);
       expect(r.fakes[1]?.requests).toHaveLength(2);
+      // Realised: DE's 40 g/kWh where it ran; run-now: FR's 60, where the default route would have run it.
+      const done = (await r.client.batches.retrieve(created.id)) as unknown as GreenBatch;
+      const kwh = (done.greenprint.realised?.energy_wh ?? 0) / 1000;
+      expect(kwh).toBeGreaterThan(0);
+      expect(done.greenprint.plan?.home_zone).toBe('FR');
+      expect(done.greenprint.realised?.gco2e).toBeCloseTo(kwh * 40, 9);
+      expect(done.greenprint.realised?.run_now_gco2e).toBeCloseTo(kwh * 60, 9);
     });
 
     it('reports bad lines with their line numbers and still runs the good ones; cancels a waiting batch', async () => {

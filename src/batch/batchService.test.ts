@@ -3,8 +3,8 @@ import { createEstimator } from '../core/index.js';
 import { loadReferenceData } from '../data/index.js';
 import { parseGatewayConfig } from '../gateway/index.js';
 import { Ledger } from '../ledger/index.js';
-import { traceSignals } from '../scheduler/planningSignals.js';
-import { SqliteJobQueue } from '../scheduler/queue/index.js';
+import { type PlanningSignals, traceSignals } from '../scheduler/planningSignals.js';
+import { jobIdFor, SqliteJobQueue } from '../scheduler/queue/index.js';
 import { HALF_HOUR_MS } from '../scheduler/series.js';
 import { type BatchCall, type BatchJobPayload, BatchService } from './batchService.js';
 import { BatchStore } from './store.js';
@@ -17,71 +17,85 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
+const t0 = Date.parse('2025-03-01T10:00:00Z');
+const FLAT: PlanningSignals = traceSignals(
+  new Map([
+    [
+      'FR',
+      {
+        zone: 'FR',
+        source: 'flat',
+        startMs: t0 - HALF_HOUR_MS,
+        stepMs: HALF_HOUR_MS,
+        values: new Float64Array(60).fill(50),
+      },
+    ],
+  ]),
+);
+
+/** A service over a real ledger and queue whose requests wait at `gate` until it is released. */
+async function rig(signals: PlanningSignals = FLAT) {
+  const ledger = await Ledger.open({ url: ':memory:', estimator: createEstimator(loadReferenceData()) });
+  closers.push(() => ledger.close());
+  const queue = new SqliteJobQueue<BatchJobPayload>({
+    path: ':memory:',
+    now: () => t0,
+    backoff: { baseMs: 10 },
+  });
+  closers.push(() => queue.close());
+  const started: BatchCall[] = [];
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const service = new BatchService({
+    store: new BatchStore(ledger.db),
+    queue,
+    estimator: ledger.estimator,
+    config: parseGatewayConfig({
+      upstreams: [
+        { name: 'fr', baseUrl: 'http://127.0.0.1:9/v1', provider: 'openai', region: 'FR', models: ['*'] },
+      ],
+    }),
+    signals,
+    now: () => t0,
+    concurrency: 1,
+    send: async (call) => {
+      started.push(call);
+      await gate;
+      return { status: 200, body: { ok: true }, requestId: `r${started.length}`, energyWh: 0.5 };
+    },
+  });
+  const lines = Array.from({ length: 5 }, (_, i) =>
+    JSON.stringify({
+      custom_id: `c${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4o-mini', messages: [] },
+    }),
+  );
+  const file = await service.createFile('p', 'in.jsonl', 'batch', lines.join('\n'));
+  const batch = await service.createBatch('p', {
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  });
+  return { queue, service, batch, started, release: () => release() };
+}
+
+async function until(check: () => Promise<boolean> | boolean): Promise<void> {
+  for (let i = 0; i < 400 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('BatchService.cancel', () => {
   it('stops a running batch between requests and keeps what finished', async () => {
-    const t0 = Date.parse('2025-03-01T10:00:00Z');
-    const ledger = await Ledger.open({ url: ':memory:', estimator: createEstimator(loadReferenceData()) });
-    closers.push(() => ledger.close());
-    const queue = new SqliteJobQueue<BatchJobPayload>({ path: ':memory:', now: () => t0 });
-    closers.push(() => queue.close());
-    const started: BatchCall[] = [];
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const service = new BatchService({
-      store: new BatchStore(ledger.db),
-      queue,
-      estimator: ledger.estimator,
-      config: parseGatewayConfig({
-        upstreams: [
-          { name: 'fr', baseUrl: 'http://127.0.0.1:9/v1', provider: 'openai', region: 'FR', models: ['*'] },
-        ],
-      }),
-      signals: traceSignals(
-        new Map([
-          [
-            'FR',
-            {
-              zone: 'FR',
-              source: 'flat',
-              startMs: t0 - HALF_HOUR_MS,
-              stepMs: HALF_HOUR_MS,
-              values: new Float64Array(60).fill(50),
-            },
-          ],
-        ]),
-      ),
-      now: () => t0,
-      concurrency: 1,
-      send: async (call) => {
-        started.push(call);
-        await gate;
-        return { status: 200, body: { ok: true }, requestId: `r${started.length}`, energyWh: 0.5 };
-      },
-    });
-    const lines = Array.from({ length: 5 }, (_, i) =>
-      JSON.stringify({
-        custom_id: `c${i}`,
-        method: 'POST',
-        url: '/v1/chat/completions',
-        body: { model: 'gpt-4o-mini', messages: [] },
-      }),
-    );
-    const file = await service.createFile('p', 'in.jsonl', 'batch', lines.join('\n'));
-    const batch = await service.createBatch('p', {
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
+    const { queue, service, batch, started, release } = await rig();
     // Flat intensity: the plan is to start at the first slot, so the worker takes it at once.
     const worker = queue.work((job, signal) => service.run(job, signal), { pollMs: 5 });
     closers.push(() => worker.stop());
-    for (let i = 0; i < 400 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => started.length > 0);
     expect(started).toHaveLength(1);
     expect((await service.cancel('p', batch.id)).status).toBe('cancelling');
     release();
-    for (let i = 0; i < 400 && (await service.get('p', batch.id)).status !== 'cancelled'; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until(async () => (await service.get('p', batch.id)).status === 'cancelled');
     const done = await service.get('p', batch.id);
     expect(done.status).toBe('cancelled');
     expect(started).toHaveLength(1);
@@ -94,5 +108,38 @@ describe('BatchService.cancel', () => {
         .map((l) => JSON.parse(l).custom_id),
     ).toEqual(['c0']);
     await expect(service.cancel('other-project', batch.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('a shutdown pauses a running batch after its request in flight; the next worker resumes after the finished lines', async () => {
+    const { queue, service, batch, started, release } = await rig();
+    const worker = queue.work((job, signal) => service.run(job, signal), { pollMs: 5 });
+    await until(() => started.length > 0);
+    service.stop();
+    release();
+    await worker.stop();
+    const paused = await service.get('p', batch.id);
+    expect(paused.status).toBe('in_progress');
+    expect((await service.store.results(batch.id)).map((r) => r.line)).toEqual([1]);
+    const job = await queue.get(jobIdFor(`batch:${batch.id}`));
+    expect(job?.state).toBe('waiting');
+    expect(job?.error).toMatch(/paused by shutdown after 1 of 5 requests/);
+  });
+});
+
+describe('BatchService planning', () => {
+  it('accepts a batch when the signal provider is down, runs it at once and says why', async () => {
+    const down: PlanningSignals = {
+      zones: ['FR'],
+      forecast: async () => {
+        throw new Error('Electricity Maps: HTTP 503 from /v3/carbon-intensity/forecast');
+      },
+      actual: async () => undefined,
+    };
+    const { batch } = await rig(down);
+    expect(batch.status).toBe('validating');
+    expect(batch.greenprint.plan?.start_at).toBe(t0 / 1000);
+    expect(batch.greenprint.plan?.signal).toMatch(
+      /no carbon-intensity signal could be read \(FR: Electricity Maps: HTTP 503/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { GatewayConfig, UpstreamConfig } from '../gateway/index.js';
 import { countInputTokens } from '../gateway/limits/index.js';
 import type { PlanningSignals } from '../scheduler/planningSignals.js';
 import { type JobQueue, jobIdFor, type QueuedJob } from '../scheduler/queue/index.js';
+import type { Series } from '../scheduler/series.js';
 import { BATCH_ENDPOINTS, type BatchEndpoint, parseBatchInput } from './parseBatchInput.js';
 import { planBatchWindow } from './planBatchWindow.js';
 import { type BatchStore, newId } from './store.js';
@@ -48,6 +49,8 @@ export interface BatchServiceOptions {
   secondsPerRequest?: number;
   /** Output tokens assumed for a request without max_tokens; default 256. */
   defaultOutputTokens?: number;
+  /** Failures that do not stop a batch (a signal provider down when realised carbon is computed). */
+  onError?: (error: Error) => void;
 }
 
 /** Completion windows accepted, as OpenAI writes them ("24h"); up to a week. */
@@ -63,10 +66,19 @@ export class BatchService {
   private readonly now: () => number;
 
   readonly store: BatchStore;
+  #stopping = false;
 
   constructor(private readonly options: BatchServiceOptions) {
     this.now = options.now ?? Date.now;
     this.store = options.store;
+  }
+
+  /**
+   * Stops running batches between requests (server shutdown): their jobs fail this attempt and are
+   * resumed after the lines already done, by the next worker.
+   */
+  stop(): void {
+    this.#stopping = true;
   }
 
   async createFile(project: string, filename: string, purpose: string, content: string): Promise<BatchFile> {
@@ -227,7 +239,7 @@ export class BatchService {
     let next = 0;
     let cancelled = false;
     const worker = async () => {
-      while (next < pending.length && !signal.aborted && !cancelled) {
+      while (next < pending.length && !signal.aborted && !cancelled && !this.#stopping) {
         const request = pending[next++] as BatchRequest;
         if ((await store.batch(batch.id))?.status === 'cancelling') {
           cancelled = true;
@@ -240,6 +252,11 @@ export class BatchService {
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 4 }, worker));
     if (signal.aborted) throw new Error(`Batch ${batch.id} lost its lease; another worker resumes it.`);
+    if (this.#stopping && !cancelled && done.size < requests.length) {
+      throw new Error(
+        `Batch ${batch.id} paused by shutdown after ${done.size} of ${requests.length} requests; it resumes there.`,
+      );
+    }
     return { status: await this.finish(batch.id, cancelled) };
   }
 
@@ -317,10 +334,18 @@ export class BatchService {
       batch.error_file_id = errorId;
     }
     batch.greenprint.realised = await this.realised(batch, results);
+    const from = batch.status;
     batch.status = cancelled ? 'cancelled' : 'completed';
     if (cancelled) batch.cancelled_at = nowS;
     else batch.completed_at = nowS;
-    await store.putBatch(batch);
+    // A cancel that landed after the last request still ends the batch as cancelled.
+    if (!(await store.updateBatch(batch, [from]))) {
+      const latest = (await store.batch(batchId)) as Batch;
+      batch.status = latest.status === 'cancelling' ? 'cancelled' : batch.status;
+      batch.cancelling_at = latest.cancelling_at;
+      if (batch.status === 'cancelled') batch.cancelled_at = nowS;
+      await store.putBatch(batch);
+    }
     return batch.status;
   }
 
@@ -342,9 +367,9 @@ export class BatchService {
   }
 
   /**
-   * Realised carbon: each request's metered energy at the intensity of the slot it ran in; run-now:
-   * the same energy, spread over the same run length, from the submission slot. Actual intensities
-   * where the signal knows them, else what it believed (the figure says which).
+   * Realised carbon: each request's metered energy at the actual intensity of the slot it ran in;
+   * run-now: the same energy, spread over the same run length, from the submission slot in the home
+   * zone. Left out (undefined) when the signal has no actual values for those hours.
    */
   private async realised(batch: Batch, results: BatchResult[]): Promise<BatchRealised | undefined> {
     const plan = batch.greenprint.plan;
@@ -355,8 +380,18 @@ export class BatchService {
     const submitted = batch.created_at * 1000;
     const span = Math.max(ended - startedAt, 1);
     const { signals } = this.options;
-    const ran = await signals.actual(plan.zone, startedAt, ended + 1);
-    const counterfactual = await signals.actual(plan.zone, submitted, submitted + span + 1);
+    let ran: Series | undefined;
+    let counterfactual: Series | undefined;
+    try {
+      ran = await signals.actual(plan.zone, startedAt, ended + 1);
+      // Run-now is the default route's zone: a saving from moving region counts too.
+      counterfactual = await signals.actual(plan.home_zone, submitted, submitted + span + 1);
+    } catch (error) {
+      this.options.onError?.(
+        new Error(`Batch ${batch.id}: no actual intensities yet, realised carbon left out`, { cause: error }),
+      );
+      return undefined;
+    }
     if (!ran || !counterfactual) return undefined;
     let grams = 0;
     let energyWh = 0;

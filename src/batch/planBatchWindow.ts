@@ -24,9 +24,17 @@ export async function planBatchWindow(input: BatchWindowInput): Promise<BatchPla
   const { fromMs, deadlineMs, energyWh, durationMs } = input;
   const upstreamOf = new Map<string, string>();
   const signals = new Map<string, Series>();
+  const unavailable: string[] = [];
   for (const { upstream, zone } of input.candidates) {
     if (!zone || upstreamOf.has(zone)) continue;
-    const series = await input.signals.forecast(zone, fromMs, deadlineMs);
+    let series: Series | undefined;
+    try {
+      series = await input.signals.forecast(zone, fromMs, deadlineMs);
+    } catch (error) {
+      // A provider that is down takes its zone out of the plan; the batch is still accepted.
+      unavailable.push(`${zone}: ${(error as Error).message}`);
+      continue;
+    }
     if (!series) continue;
     upstreamOf.set(zone, upstream);
     signals.set(zone, series);
@@ -34,6 +42,7 @@ export async function planBatchWindow(input: BatchWindowInput): Promise<BatchPla
   const first = input.candidates[0] as { upstream: string; zone: string | undefined };
   const atOnce = (why: string): BatchPlan => ({
     zone: first.zone ?? '',
+    home_zone: first.zone ?? '',
     upstream: first.upstream,
     start_at: Math.floor(fromMs / 1000),
     end_at: Math.floor((fromMs + durationMs) / 1000),
@@ -44,8 +53,13 @@ export async function planBatchWindow(input: BatchWindowInput): Promise<BatchPla
     saving_pct: 0,
     signal: `none: ${why}; runs at once`,
   });
-  if (signals.size === 0)
-    return atOnce('no carbon-intensity signal for the regions of the upstreams serving it');
+  if (signals.size === 0) {
+    return atOnce(
+      unavailable.length > 0
+        ? `no carbon-intensity signal could be read (${unavailable.join('; ')})`
+        : 'no carbon-intensity signal for the regions of the upstreams serving it',
+    );
+  }
   try {
     const plan = planJob(
       {
@@ -64,6 +78,7 @@ export async function planBatchWindow(input: BatchWindowInput): Promise<BatchPla
     const stepMs = (signals.get(plan.region) as Series).stepMs;
     return {
       zone: plan.region,
+      home_zone: [...signals.keys()][0] as string,
       upstream: upstreamOf.get(plan.region) as string,
       start_at: Math.floor(run.startMs / 1000),
       end_at: Math.floor(run.endMs / 1000),

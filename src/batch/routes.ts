@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GreenprintError, HTTP_STATUS_BY_CODE } from '../core/index.js';
@@ -20,35 +21,39 @@ export function batchRoutes(service: BatchService, auth: MiddlewareHandler<Gatew
   for (const path of ['/v1/files', '/v1/files/*', '/v1/batches', '/v1/batches/*']) app.use(path, auth);
   const project = (c: { var: GatewayEnv['Variables'] }) => c.var.greenprint.project;
 
-  app.post('/v1/files', async function uploadFile(c) {
-    const type = c.req.header('content-type') ?? '';
-    if (!type.startsWith('multipart/form-data')) {
-      throw new GreenprintError(
-        'unsupported_media_type',
-        'Upload the file as multipart/form-data with fields "file" and "purpose" (as the openai client does).',
-      );
-    }
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_FILE_BYTES) {
-      throw new GreenprintError(
-        'payload_too_large',
-        `Files are limited to ${MAX_FILE_BYTES / 1048576} MiB; split the batch.`,
-      );
-    }
-    const form = await c.req.parseBody();
-    const file = form.file;
-    if (!(file instanceof File)) {
-      throw new GreenprintError('invalid_input', 'The form needs a "file" field holding the JSONL input.');
-    }
-    const purpose = typeof form.purpose === 'string' ? form.purpose : '';
-    const created = await service.createFile(
-      project(c),
-      file.name || 'input.jsonl',
-      purpose,
-      await file.text(),
+  const tooLarge = () => {
+    throw new GreenprintError(
+      'payload_too_large',
+      `Files are limited to ${MAX_FILE_BYTES / 1048576} MiB; split the batch.`,
     );
-    return c.json(publicFile(created));
-  });
+  };
+  // Counts the bytes as they arrive, so a chunked upload without a length is held to the limit too.
+  app.post(
+    '/v1/files',
+    bodyLimit({ maxSize: MAX_FILE_BYTES, onError: tooLarge }),
+    async function uploadFile(c) {
+      const type = c.req.header('content-type') ?? '';
+      if (!type.startsWith('multipart/form-data')) {
+        throw new GreenprintError(
+          'unsupported_media_type',
+          'Upload the file as multipart/form-data with fields "file" and "purpose" (as the openai client does).',
+        );
+      }
+      const form = await c.req.parseBody();
+      const file = form.file;
+      if (!(file instanceof File)) {
+        throw new GreenprintError('invalid_input', 'The form needs a "file" field holding the JSONL input.');
+      }
+      const purpose = typeof form.purpose === 'string' ? form.purpose : '';
+      const created = await service.createFile(
+        project(c),
+        file.name || 'input.jsonl',
+        purpose,
+        await file.text(),
+      );
+      return c.json(publicFile(created));
+    },
+  );
   app.get('/v1/files', async (c) => {
     const files = await service.store.files(project(c));
     return c.json({ object: 'list', data: files.map(publicFile), has_more: false });

@@ -12,7 +12,7 @@ import { BatchStore } from './store.js';
 export interface BatchApi {
   routes: Hono;
   service: BatchService;
-  /** Stops the worker (letting the running batch finish its current requests) and the queue. */
+  /** Pauses running batches after their requests in flight, then stops the worker and the queue. */
   close(): Promise<void>;
 }
 
@@ -51,12 +51,18 @@ export async function startBatchApi(options: {
     now,
     concurrency: config.scheduler.concurrency,
     secondsPerRequest: config.scheduler.secondsPerRequest,
+    ...(options.onError ? { onError: options.onError } : {}),
   });
-  const worker = queue.work((job, signal) => service.run(job, signal), { pollMs: options.pollMs ?? 1000 });
+  // Two batches at once, so one long batch does not hold another past its planned slot.
+  const worker = queue.work((job, signal) => service.run(job, signal), {
+    pollMs: options.pollMs ?? 1000,
+    concurrency: 2,
+  });
   return {
     routes: batchRoutes(service, authenticate({ keys: config.keys, requireKey: options.requireKey })),
     service,
     async close() {
+      service.stop();
       await worker.stop();
       await queue.close();
     },

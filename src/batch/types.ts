@@ -23,6 +23,8 @@ export type BatchStatus =
 /** Where and when a batch was planned to run, with the carbon expected there and at submission. */
 export interface BatchPlan {
   zone: string;
+  /** Where it would have run at once (the default route's zone): the run-now counterfactual's zone. */
+  home_zone: string;
   upstream: string;
   /** Unix seconds: planned start and end, and the submission slot it was compared with. */
   start_at: number;

@@ -376,14 +376,27 @@ const DEMO_DATABASE = './.greenprint/demo.db';
 /** Records the demo workload once per ledger: a second `serve --demo` finds it there. */
 async function seedDemo(ledger: Ledger, io: Io): Promise<void> {
   const { DEMO_PROJECT, runDemo } = await import('../demo/index.js');
-  const seeded = await ledger.db
+  // The demo's batch is recorded last: with it, the seed is complete.
+  const complete = await ledger.db
+    .selectFrom('batches')
+    .select('id')
+    .where('project', '=', DEMO_PROJECT)
+    .limit(1)
+    .executeTakeFirst();
+  if (complete) {
+    io.out(`Demo data already in ${ledger.location} (project "${DEMO_PROJECT}").`);
+    return;
+  }
+  const partial = await ledger.db
     .selectFrom('events')
     .select('id')
     .where('project', '=', DEMO_PROJECT)
     .limit(1)
     .executeTakeFirst();
-  if (seeded) {
-    io.out(`Demo data already in ${ledger.location} (project "${DEMO_PROJECT}").`);
+  if (partial) {
+    io.err(
+      `The demo in ${ledger.location} was interrupted before it finished; delete that file and run serve --demo again for the full demo.`,
+    );
     return;
   }
   const result = await runDemo({
