@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -94,6 +94,20 @@ describe('spooling sink', () => {
       ]);
     });
   }
+
+  it('skips a spool line too long to be an event instead of stalling the replay behind it', async () => {
+    const db = await DIALECTS[0]?.fresh();
+    if (!db) throw new Error('no sqlite');
+    cleanups.push(() => db.drop());
+    const ledger = await Ledger.open({ url: db.url, estimator });
+    cleanups.push(() => ledger.close());
+    const spool = join(spoolDir(), 'spool.jsonl');
+    const lines = [event(1), event(2)].map((e, i) => JSON.stringify({ ...e, id: `long-${i}` }));
+    writeFileSync(spool, `${lines[0]}\n${'x'.repeat(5 << 20)}\n${lines[1]}\n`);
+    const sink = new SpoolingSink({ record: (e) => ledger.record(e), spoolPath: spool, intervalMs: 10 });
+    await sink.close();
+    expect((await report(ledger)).total.events).toBe(2);
+  });
 
   it('after a crash, a new sink replays the unconfirmed events and none is counted twice', async () => {
     const db = await DIALECTS[0]?.fresh();

@@ -267,10 +267,29 @@ export class SpoolingSink implements EventSink {
           // A line torn by a crash mid-write: its request was never answered, so nothing is lost.
         }
       }
-      if (start === 0) break;
+      if (start === 0) {
+        // No line end in a whole read: a line this long cannot be an event (one is a few hundred
+        // bytes). Skip past it rather than stall the replay on it; a short tail just waits for more.
+        if (n < size) break;
+        pos = this.afterNextNewline(pos + n);
+        continue;
+      }
       pos += start;
     }
     return { events, end: pos };
+  }
+
+  /** The offset just past the next line end at or after `from`, or the end of what was written. */
+  private afterNextNewline(from: number): number {
+    const buf = Buffer.alloc(1 << 20);
+    for (let pos = from; pos < this.written; ) {
+      const n = readSync(this.fd, buf, 0, Math.min(buf.length, this.written - pos), pos);
+      if (n <= 0) break;
+      const at = buf.subarray(0, n).indexOf(10);
+      if (at >= 0) return pos + at + 1;
+      pos += n;
+    }
+    return this.written;
   }
 
   private countPending(): number {
