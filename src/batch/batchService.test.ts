@@ -37,11 +37,9 @@ const FLAT: PlanningSignals = traceSignals(
 async function rig(signals: PlanningSignals = FLAT) {
   const ledger = await Ledger.open({ url: ':memory:', estimator: createEstimator(loadReferenceData()) });
   closers.push(() => ledger.close());
-  const queue = new SqliteJobQueue<BatchJobPayload>({
-    path: ':memory:',
-    now: () => t0,
-    backoff: { baseMs: 10 },
-  });
+  let clock = t0;
+  const now = () => clock;
+  const queue = new SqliteJobQueue<BatchJobPayload>({ path: ':memory:', now, backoff: { baseMs: 10 } });
   closers.push(() => queue.close());
   const started: BatchCall[] = [];
   let release: () => void = () => {};
@@ -56,7 +54,7 @@ async function rig(signals: PlanningSignals = FLAT) {
       ],
     }),
     signals,
-    now: () => t0,
+    now,
     concurrency: 1,
     send: async (call) => {
       started.push(call);
@@ -78,7 +76,7 @@ async function rig(signals: PlanningSignals = FLAT) {
     endpoint: '/v1/chat/completions',
     completion_window: '24h',
   });
-  return { queue, service, batch, started, release: () => release() };
+  return { queue, service, batch, started, release: () => release(), setClock: (ms: number) => (clock = ms) };
 }
 
 async function until(check: () => Promise<boolean> | boolean): Promise<void> {
@@ -123,6 +121,28 @@ describe('BatchService.cancel', () => {
     const job = await queue.get(jobIdFor(`batch:${batch.id}`));
     expect(job?.state).toBe('waiting');
     expect(job?.error).toMatch(/paused by shutdown after 1 of 5 requests/);
+  });
+});
+
+describe('BatchService expiry', () => {
+  it('a batch whose worker comes back after its window expires: nothing is sent, every request is reported', async () => {
+    const { queue, service, batch, started, setClock } = await rig();
+    setClock(t0 + 25 * 3_600_000);
+    const worker = queue.work((job, signal) => service.run(job, signal), { pollMs: 5 });
+    closers.push(() => worker.stop());
+    await until(async () => (await service.get('p', batch.id)).status === 'expired');
+    const done = await service.get('p', batch.id);
+    expect(done.status).toBe('expired');
+    expect(done.expired_at).toBe((t0 + 25 * 3_600_000) / 1000);
+    expect(started).toHaveLength(0);
+    expect(done.request_counts).toEqual({ total: 5, completed: 0, failed: 5 });
+    const errors = await service.store.fileContent('p', done.error_file_id as string);
+    expect(
+      errors
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).error.code),
+    ).toEqual(Array(5).fill('batch_expired'));
   });
 });
 

@@ -232,14 +232,16 @@ export class BatchService {
       batch.in_progress_at = Math.floor(this.now() / 1000);
       // A cancel that came in meanwhile wins: the stored status is then `cancelling`.
       if (!(await store.updateBatch(batch, ['validating'])))
-        return { status: await this.finish(batch.id, true) };
+        return { status: await this.finish(batch.id, 'cancelled', requests) };
     }
-    if (batch.status === 'cancelling') return { status: await this.finish(batch.id, true) };
+    if (batch.status === 'cancelling') return { status: await this.finish(batch.id, 'cancelled', requests) };
     const pending = requests.filter((r) => !done.has(r.line));
     let next = 0;
     let cancelled = false;
+    // Past its completion window a batch stops, as OpenAI's do: what finished is kept, the rest expires.
+    const expired = () => this.now() >= batch.expires_at * 1000;
     const worker = async () => {
-      while (next < pending.length && !signal.aborted && !cancelled && !this.#stopping) {
+      while (next < pending.length && !signal.aborted && !cancelled && !this.#stopping && !expired()) {
         const request = pending[next++] as BatchRequest;
         if ((await store.batch(batch.id))?.status === 'cancelling') {
           cancelled = true;
@@ -257,7 +259,8 @@ export class BatchService {
         `Batch ${batch.id} paused by shutdown after ${done.size} of ${requests.length} requests; it resumes there.`,
       );
     }
-    return { status: await this.finish(batch.id, cancelled) };
+    const end = cancelled ? 'cancelled' : done.size < requests.length && expired() ? 'expired' : 'completed';
+    return { status: await this.finish(batch.id, end, requests) };
   }
 
   private async runOne(
@@ -313,8 +316,15 @@ export class BatchService {
     }
   }
 
-  /** Writes the output and error files, the counts and the realised carbon; idempotent. */
-  private async finish(batchId: string, cancelled: boolean): Promise<string> {
+  /**
+   * Writes the output and error files, the counts and the realised carbon; idempotent. An expired
+   * batch's unrun requests go to the error file as `batch_expired`.
+   */
+  private async finish(
+    batchId: string,
+    end: 'completed' | 'cancelled' | 'expired',
+    requests: readonly BatchRequest[],
+  ): Promise<string> {
     const { store } = this.options;
     const batch = (await store.batch(batchId)) as Batch;
     const results = await store.results(batchId);
@@ -322,6 +332,25 @@ export class BatchService {
     batch.finalizing_at ??= nowS;
     const good = results.filter((r) => r.ok);
     const bad = results.filter((r) => !r.ok);
+    if (end === 'expired') {
+      const ran = new Set(results.map((r) => r.line));
+      for (const request of requests) {
+        if (ran.has(request.line)) continue;
+        bad.push({
+          batchId,
+          line: request.line,
+          ok: false,
+          energyWh: 0,
+          doneAtMs: nowS * 1000,
+          output: {
+            id: `batch_req_${batchId.slice('batch_'.length)}_${request.line}`,
+            custom_id: request.custom_id,
+            response: null,
+            error: { code: 'batch_expired', message: 'The batch expired before this request could run.' },
+          },
+        });
+      }
+    }
     const lineErrors = batch.errors?.data.filter((e) => e.line !== null).length ?? 0;
     batch.request_counts.completed = good.length;
     batch.request_counts.failed = bad.length + lineErrors;
@@ -335,8 +364,9 @@ export class BatchService {
     }
     batch.greenprint.realised = await this.realised(batch, results);
     const from = batch.status;
-    batch.status = cancelled ? 'cancelled' : 'completed';
-    if (cancelled) batch.cancelled_at = nowS;
+    batch.status = end;
+    if (end === 'cancelled') batch.cancelled_at = nowS;
+    else if (end === 'expired') batch.expired_at = nowS;
     else batch.completed_at = nowS;
     // A cancel that landed after the last request still ends the batch as cancelled.
     if (!(await store.updateBatch(batch, [from]))) {
