@@ -3,27 +3,22 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { createEstimator, GreenprintError, sig } from '../core/index.js';
 import { loadReferenceData, readTrace } from '../data/index.js';
 import {
-  anomalyProfile,
+  DEFAULT_FORECASTER,
+  FORECASTER_NAMES,
   type Forecaster,
-  persistence,
-  sameHourYesterday,
-  seasonalProfile,
+  type ForecasterName,
+  forecasterNamed,
 } from '../scheduler/forecast/index.js';
 import { type Job, type JobPlan, planJob } from '../scheduler/plan/index.js';
 import { type PlanningSignals, traceSignals } from '../scheduler/planningSignals.js';
 import { schedulingColumn, shippedSeries } from '../scheduler/sampleSignals.js';
-import { type Series, seriesFromTrace, slotAt } from '../scheduler/series.js';
+import { type Series, seriesFromTrace } from '../scheduler/series.js';
 import { ESTIMATE_FLAGS, eventFromFlags, helpFor, parseFlags } from './args.js';
 import type { Io } from './ledger-commands.js';
 import { render, type Tabular } from './tables.js';
 
-const FORECASTERS: Record<string, () => Forecaster | undefined> = {
-  seasonal: () => seasonalProfile(),
-  persistence: () => persistence(),
-  'same-hour-yesterday': () => sameHourYesterday(),
-  'anomaly-profile': () => anomalyProfile(),
-  oracle: () => undefined,
-};
+/** `--forecaster` values: the named forecasters, and `oracle` (the planner sees the trace itself). */
+const FORECASTER_CHOICES = [...FORECASTER_NAMES, 'oracle'] as const;
 
 const SIGNAL_FLAGS = {
   trace: {
@@ -33,7 +28,7 @@ const SIGNAL_FLAGS = {
   },
   forecaster: {
     type: 'string',
-    help: `How the planner sees the future: ${Object.keys(FORECASTERS).join(', ')} (default anomaly-profile; oracle = the trace itself)`,
+    help: `How the planner sees the future: ${FORECASTER_CHOICES.join(', ')} (default ${DEFAULT_FORECASTER}; oracle = the trace itself)`,
   },
   json: { type: 'boolean', help: 'Print JSON (chart-ready: the signal per region, the plan and run-now)' },
   help: { type: 'boolean', short: 'h', help: 'Show help' },
@@ -184,7 +179,8 @@ async function simulateCommand(argv: string[], io: Io): Promise<number> {
   }) as Record<string, string>[];
   const totals = { jobs: 0, skipped: 0, runNowG: 0, realisedG: 0, oracleG: 0 };
   const skipped: string[] = [];
-  rows.forEach((row, i) => {
+  const signals = traceSignals(series, forecaster ? { forecaster } : {});
+  for (const [i, row] of rows.entries()) {
     const line = i + 2;
     try {
       const arrival = isoMs(row.arrival_time ?? row.arrival ?? '', `line ${line} arrival_time`);
@@ -205,9 +201,16 @@ async function simulateCommand(argv: string[], io: Io): Promise<number> {
       };
       const believed = new Map<string, Series>();
       for (const zone of regions) {
-        const s = series.get(zone);
-        if (!s) throw new GreenprintError('unknown_region', `line ${line}: no trace for zone "${zone}".`);
-        believed.set(zone, forecaster ? forecastFrom(s, forecaster, arrival, job.deadlineMs) : s);
+        if (!series.has(zone))
+          throw new GreenprintError('unknown_region', `line ${line}: no trace for zone "${zone}".`);
+        const seen = await signals.forecast(zone, arrival, job.deadlineMs);
+        if (!seen) {
+          throw new GreenprintError(
+            'invalid_input',
+            `line ${line}: the trace for zone "${zone}" does not cover the job's window and the history before it.`,
+          );
+        }
+        believed.set(zone, seen);
       }
       const plan = planJob(job, believed, { actual: series, nowMs: arrival });
       totals.jobs++;
@@ -220,7 +223,7 @@ async function simulateCommand(argv: string[], io: Io): Promise<number> {
       totals.skipped++;
       if (skipped.length < 10) skipped.push(error.message);
     }
-  });
+  }
   if (io.progress && rows.length >= 250) io.err(`\rPlanned ${rows.length} of ${rows.length} jobs\n`);
   const saving = (g: number) => (totals.runNowG > 0 ? (100 * (totals.runNowG - g)) / totals.runNowG : 0);
   const result = {
@@ -258,21 +261,6 @@ async function simulateCommand(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** The forecaster's view of [arrival, deadline) from the trace's history before the arrival's slot. */
-function forecastFrom(actual: Series, forecaster: Forecaster, arrivalMs: number, deadlineMs: number): Series {
-  const from = Math.max(1, slotAt(actual, arrivalMs));
-  const horizon = Math.max(
-    1,
-    Math.ceil((deadlineMs - (actual.startMs + from * actual.stepMs)) / actual.stepMs),
-  );
-  return {
-    ...actual,
-    source: `${forecaster.name} forecast over ${actual.source}`,
-    startMs: actual.startMs + from * actual.stepMs,
-    values: forecaster.forecast(actual, from, horizon),
-  };
-}
-
 function signalsFrom(values: Record<string, unknown>): {
   signals: PlanningSignals;
   forecaster: Forecaster | undefined;
@@ -305,15 +293,15 @@ function tracesFrom(flags: string[] | undefined): Map<string, Series> {
 }
 
 function forecasterOf(raw: unknown): Forecaster | undefined {
-  const name = String(raw ?? 'anomaly-profile');
-  const make = FORECASTERS[name];
-  if (!make) {
+  const name = String(raw ?? DEFAULT_FORECASTER);
+  if (name === 'oracle') return undefined;
+  if (!(FORECASTER_NAMES as readonly string[]).includes(name)) {
     throw new GreenprintError(
       'invalid_input',
-      `--forecaster must be one of ${Object.keys(FORECASTERS).join(', ')}; got "${name}".`,
+      `--forecaster must be one of ${FORECASTER_CHOICES.join(', ')}; got "${name}".`,
     );
   }
-  return make();
+  return forecasterNamed(name as ForecasterName);
 }
 
 function energyKwhOf(values: Record<string, string | boolean | string[] | undefined>): number {

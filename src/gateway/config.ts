@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEPLOYMENTS, GreenprintError } from '../core/index.js';
+import { DEFAULT_FORECASTER, FORECASTER_NAMES } from '../scheduler/forecast/forecasterNamed.js';
 import { routePoliciesSchema } from './policies/routePolicies.js';
 
 const upstreamSchema = z
@@ -115,9 +116,7 @@ export const gatewayConfigSchema = z
         /** Expected seconds per request, to size a batch's run. */
         secondsPerRequest: z.number().positive().default(2),
         /** How the future is predicted where a provider publishes no forecast. */
-        forecaster: z
-          .enum(['seasonal', 'persistence', 'same-hour-yesterday', 'anomaly-profile'])
-          .default('anomaly-profile'),
+        forecaster: z.enum(FORECASTER_NAMES).default(DEFAULT_FORECASTER),
         /** One signal per grid zone; none: the shipped 2024 sample traces, replayed onto today. */
         signals: z
           .array(
@@ -137,7 +136,7 @@ export const gatewayConfigSchema = z
           .default([]),
       })
       .strict()
-      .default({ concurrency: 4, secondsPerRequest: 2, forecaster: 'anomaly-profile', signals: [] }),
+      .default({ concurrency: 4, secondsPerRequest: 2, forecaster: DEFAULT_FORECASTER, signals: [] }),
   })
   .strict();
 

@@ -1,12 +1,6 @@
 import { GreenprintError } from '../core/index.js';
 import type { GatewayConfig } from '../gateway/index.js';
-import {
-  anomalyProfile,
-  type Forecaster,
-  persistence,
-  sameHourYesterday,
-  seasonalProfile,
-} from './forecast/index.js';
+import { forecasterNamed } from './forecast/index.js';
 import { type PlanningSignals, sourceSignals } from './planningSignals.js';
 import { sampleSignals, schedulingColumn } from './sampleSignals.js';
 import {
@@ -19,13 +13,6 @@ import {
 
 type SchedulerConfig = GatewayConfig['scheduler'];
 
-const FORECASTERS: Record<SchedulerConfig['forecaster'], () => Forecaster> = {
-  seasonal: () => seasonalProfile(),
-  persistence: () => persistence(),
-  'same-hour-yesterday': () => sameHourYesterday(),
-  'anomaly-profile': () => anomalyProfile(),
-};
-
 /**
  * The planning signals `scheduler.signals` names, one provider per zone, read at start-up (keys from
  * the environment); without any, the shipped sample traces replayed onto today.
@@ -34,7 +21,7 @@ export function configuredSignals(
   config: SchedulerConfig,
   env: Record<string, string | undefined> = process.env,
 ): PlanningSignals {
-  const forecaster = FORECASTERS[config.forecaster]();
+  const forecaster = forecasterNamed(config.forecaster);
   if (config.signals.length === 0) return sampleSignals(forecaster);
   const sources = new Map<string, CarbonIntensitySource>();
   for (const signal of config.signals) {

@@ -63,7 +63,10 @@ export function traceSignals(
       if (!forecaster || !s) return window(zone, fromMs, toMs);
       const historySlots = options.historySlots ?? (WEEK_MS / s.stepMs) * 4;
       const from = Math.floor(fromMs / s.stepMs) * s.stepMs;
-      const history = window(zone, from - historySlots * s.stepMs, from);
+      // The history the trace has, up to `historySlots` of it; none before its first slot.
+      const historyStart = Math.max(from - historySlots * s.stepMs, options.replay ? -Infinity : s.startMs);
+      if (historyStart >= from) return undefined;
+      const history = window(zone, historyStart, from);
       if (!history) return undefined;
       const horizon = Math.max(1, Math.ceil((toMs - from) / s.stepMs));
       const values = forecaster.forecast(history, history.values.length, horizon);
