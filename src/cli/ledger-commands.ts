@@ -484,6 +484,8 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
           observers: configured.observers,
         })
       : undefined;
+  // One set of carbon-intensity signals: the Batch API plans on it, the dashboard draws it.
+  const signals = (await import('../scheduler/configuredSignals.js')).configuredSignals(config.scheduler);
   // The Batch API runs its requests through the gateway, so it needs upstreams too.
   const batches = gateway
     ? await (await import('../batch/index.js')).startBatchApi({
@@ -491,6 +493,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
         ledger,
         gateway,
         requireKey: !loopback,
+        signals,
         onError: (e) => io.err(`greenprint: batch queue: ${e.message}`),
       })
     : undefined;
@@ -500,6 +503,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const dashboard = dashboardRoutes({
     ledger,
     estimator: ledger.estimator,
+    signals,
     // Gateway keys open the dashboard too: an admin key sees every project, a read key its own.
     access: dashboardAccessFor(
       host,

@@ -267,14 +267,14 @@ function signalsFrom(values: Record<string, unknown>): {
 } {
   const forecaster = forecasterOf(values.forecaster);
   const given = values.trace as string[] | undefined;
-  const series = given?.length ? tracesFrom(given) : shippedSeries();
+  const series = tracesFrom(given);
   return {
     signals: traceSignals(series, { replay: !given?.length, ...(forecaster ? { forecaster } : {}) }),
     forecaster,
   };
 }
 
-function tracesFrom(flags: string[] | undefined): Map<string, Series> {
+function tracesFrom(flags: string[] | undefined): ReadonlyMap<string, Series> {
   if (!flags?.length) return shippedSeries();
   const series = new Map<string, Series>();
   for (const flag of flags) {

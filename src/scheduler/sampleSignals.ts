@@ -20,8 +20,13 @@ export function schedulingColumn(path: string): { column?: string } {
   }
 }
 
+/** Parsed once per folder and process: the demo, the Batch API and the dashboard all read them. */
+const parsed = new Map<string, ReadonlyMap<string, Series>>();
+
 /** The hourly traces shipped in `data/grid/`, as half-hour series by zone (DE, GB, US-CAL-CISO). */
-export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): Map<string, Series> {
+export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): ReadonlyMap<string, Series> {
+  const known = parsed.get(dir.href);
+  if (known) return known;
   const series = new Map<string, Series>();
   for (const name of readdirSync(dir)
     .filter((f) => f.endsWith('_hourly.csv'))
@@ -29,6 +34,7 @@ export function shippedSeries(dir: URL = new URL('grid/', DEFAULT_DATA_DIR)): Ma
     const trace = readTrace(fileURLToPath(new URL(name, dir)), undefined, { column: DIRECT_COLUMN });
     series.set(trace.zone, seriesFromTrace(trace));
   }
+  parsed.set(dir.href, series);
   return series;
 }
 
