@@ -118,6 +118,7 @@ function plain(x: number): string {
 }
 
 /** Header values must be printable ASCII; messages are cut to a readable length. */
-function headerSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+/** Text fit for a header value: printable ASCII, at most `max` characters. */
+export function headerSafe(text: string, max = 300): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }

@@ -26,7 +26,7 @@ export interface RespondOptions {
 }
 
 /** Answer headers that describe the upstream connection or encoding, not the answer the client gets. */
-const DROPPED_HEADERS = new Set([
+export const DROPPED_HEADERS = new Set([
   'connection',
   'keep-alive',
   'transfer-encoding',

@@ -26,7 +26,7 @@ export function convertCell(kind: FieldKind, cell: string): Converted {
 }
 
 /** ISO-8601 for the time formats found in usage exports; undefined when the cell is none of them. */
-export function toIsoTime(cell: string): string | undefined {
+function toIsoTime(cell: string): string | undefined {
   if (UNIX_SECONDS.test(cell)) {
     const seconds = Number(cell);
     return seconds >= MIN_UNIX_SECONDS && seconds < MAX_UNIX_SECONDS

@@ -630,7 +630,7 @@ const RUN_MEASURES = [
 
 /**
  * INSERT … ON CONFLICT (key) DO UPDATE adding the measures to the stored row, and folding the
- * `extremes` columns with min/max (CASE, which both dialects understand). The statement is built by
+ * `extremes` columns with min/max (least/greatest on PostgreSQL, CASE on SQLite). The statement is built by
  * Kysely once per table and row count, then run with each chunk's parameters.
  */
 async function upsertAdding(

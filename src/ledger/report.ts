@@ -63,13 +63,10 @@ export interface Report {
 
 type Agg = Record<string, number>;
 
-/** Every additive rollup measure is summed. */
-const SUMS = ROLLUP_MEASURES;
-
 const HOUR_MS = 3_600_000;
 
 /** Parses a --from/--to value into an hour bucket; throws a clear error on a bad date. */
-export function hourOf(value: string, flag: string): number {
+function hourOf(value: string, flag: string): number {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(ms)) {
     throw new GreenprintError(
@@ -103,7 +100,7 @@ export async function report(ledger: Ledger, query: ReportQuery = {}): Promise<R
   }
   const dims = [...sqlDims];
   let q = ledger.db.selectFrom('rollups').select(dims.map((d) => sql.ref(d).as(d)) as never[]);
-  q = q.select(SUMS.map((m) => sql<number>`sum(${sql.ref(m)})`.as(m)) as never[]);
+  q = q.select(ROLLUP_MEASURES.map((m) => sql<number>`sum(${sql.ref(m)})`.as(m)) as never[]);
   if (query.from) q = q.where('hour', '>=', hourOf(query.from, '--from'));
   if (query.to) q = q.where('hour', '<', hourOf(query.to, '--to'));
   for (const [k, v] of Object.entries(query.where ?? {})) {
@@ -121,10 +118,10 @@ export async function report(ledger: Ledger, query: ReportQuery = {}): Promise<R
     const key = JSON.stringify(group);
     let g = groups.get(key);
     if (!g) {
-      g = { group, agg: Object.fromEntries(SUMS.map((m) => [m, 0])) };
+      g = { group, agg: Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, 0])) };
       groups.set(key, g);
     }
-    for (const m of SUMS) {
+    for (const m of ROLLUP_MEASURES) {
       const v = Number(r[m] ?? 0);
       // Splitting by scope: operational measures go to the operational scope, embodied to its own.
       if (part === 'embodied' && !m.startsWith('embodied_')) continue;
@@ -163,9 +160,9 @@ export async function report(ledger: Ledger, query: ReportQuery = {}): Promise<R
           b.carbonKg.mid + b.embodiedKg.mid - (a.carbonKg.mid + a.embodiedKg.mid)
         : b.carbonKg.mid + b.embodiedKg.mid - (a.carbonKg.mid + a.embodiedKg.mid),
     );
-  const total = Object.fromEntries(SUMS.map((m) => [m, 0])) as Agg;
+  const total = Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, 0])) as Agg;
   for (const g of groups.values()) {
-    for (const m of SUMS) total[m] = (total[m] as number) + (g.agg[m] as number);
+    for (const m of ROLLUP_MEASURES) total[m] = (total[m] as number) + (g.agg[m] as number);
   }
   return { query, rows, total: toRow({}, total) };
 }

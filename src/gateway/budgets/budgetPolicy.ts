@@ -2,7 +2,12 @@ import { type Estimator, GreenprintError } from '../../core/index.js';
 import type { GatewayConfig } from '../config.js';
 import { estimateFootprint, type Footprint, usageEventOf } from '../footprint.js';
 import type { GatewayCall, GatewayPolicy } from '../policy.js';
-import { type BudgetUnit, budgetExceededResponse, budgetUnavailableResponse } from './budgetResponses.js';
+import {
+  type BudgetUnit,
+  budgetExceededResponse,
+  budgetUnavailableResponse,
+  type Refusal,
+} from './budgetResponses.js';
 import type { BudgetStore, Reservation } from './budgetStore.js';
 import { type PeriodWindow, periodWindow } from './periodWindow.js';
 import { DEFAULT_RESERVED_OUTPUT_TOKENS, reservationUnits } from './reservationUnits.js';
@@ -29,16 +34,8 @@ export interface BudgetPolicyOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A budget's counter in the current window. */
-export interface BudgetUsage {
-  name: string;
-  project: string;
-  unit: BudgetUnit;
-  /** gCO2e or USD. */
-  limit: number;
-  used: number;
-  window: PeriodWindow;
-}
+/** A budget's counter in the current window (the same figures a refusal names). */
+export type BudgetUsage = Refusal;
 
 export interface BudgetPolicy {
   /** Reserves before the upstream call and refuses with 429 when a budget is spent; put it first. */

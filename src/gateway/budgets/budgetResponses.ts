@@ -1,3 +1,4 @@
+import { headerSafe } from '../footprint.js';
 import { errorResponse, GatewayError, type Protocol } from '../gatewayError.js';
 import type { PeriodWindow } from './periodWindow.js';
 
@@ -33,7 +34,7 @@ export function budgetExceededResponse(refusal: Refusal, now: number, protocol: 
     `(in ${retryAfter} s); retry then, or raise budgets[].${unit} of "${name}" in the gateway config.`;
   return errorResponse(new GatewayError('budget_exceeded', message), protocol, {
     'retry-after': String(retryAfter),
-    [BUDGET_HEADER]: headerSafe(name),
+    [BUDGET_HEADER]: headerSafe(name, 200),
   });
 }
 
@@ -48,8 +49,4 @@ export function budgetUnavailableResponse(protocol: Protocol): Response {
 /** Four significant digits are enough to read; the exact counter is in the store. */
 function figure(x: number): string {
   return String(Number(x.toPrecision(4)));
-}
-
-function headerSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

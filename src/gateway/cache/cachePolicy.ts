@@ -1,5 +1,6 @@
+import { withHeaders } from '../policies/routeHeaders.js';
 import type { GatewayPolicy } from '../policy.js';
-import { CACHE_HEADER } from '../respond.js';
+import { CACHE_HEADER, DROPPED_HEADERS } from '../respond.js';
 import { cacheKey } from './cacheKey.js';
 import type { CacheStore, StoredAnswer } from './cacheStore.js';
 import { isCacheable } from './isCacheable.js';
@@ -20,19 +21,7 @@ export interface CachePolicyOptions {
  * Headers not worth keeping: the connection's own, the body's length and encoding (the gateway sends
  * the decoded body), per-client ones, and figures true only at the time (dates, rate limits).
  */
-const UNSTORED_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-  'content-encoding',
-  'content-length',
-  'set-cookie',
-  'date',
-  'age',
-]);
+const UNSTORED_HEADERS = new Set([...DROPPED_HEADERS, 'date', 'age']);
 
 /**
  * An exact response cache in front of the upstream, for the calls `isCacheable` allows. The key is
@@ -135,8 +124,5 @@ function startWrite(write: () => Promise<void>): Promise<void> {
 
 /** `response` marked as a miss; its body passes unread. */
 function labelled(response: Response, label: string): Response {
-  const headers = new Headers(response.headers);
-  headers.set(CACHE_HEADER, 'miss');
-  headers.set(CACHE_KEY_HEADER, label);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return withHeaders(response, { [CACHE_HEADER]: 'miss', [CACHE_KEY_HEADER]: label });
 }

@@ -1,5 +1,58 @@
 import type { Kysely } from 'kysely';
-import { NUMERIC_KEYS, ROLLUP_KEYS, ROLLUP_MEASURES } from '../database.js';
+
+// The rollup schema as it was on this date, frozen here: a later measure gets its own migration.
+const ROLLUP_KEYS = [
+  'hour',
+  'organisation',
+  'project',
+  'pipeline',
+  'stage',
+  'model',
+  'provider',
+  'region',
+  'deployment',
+  'scope',
+  'scope_category',
+  'embodied_scope',
+  'embodied_category',
+] as const;
+const NUMERIC_KEYS: readonly string[] = [
+  'hour',
+  'scope',
+  'scope_category',
+  'embodied_scope',
+  'embodied_category',
+];
+const ROLLUP_MEASURES = [
+  'events',
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'images',
+  'audio_seconds',
+  'video_seconds',
+  'measured',
+  'has_market',
+  'cost_usd',
+  'priced',
+  'energy_wh_low',
+  'energy_wh_mid',
+  'energy_wh_high',
+  'carbon_g_low',
+  'carbon_g_mid',
+  'carbon_g_high',
+  'carbon_market_g_low',
+  'carbon_market_g_mid',
+  'carbon_market_g_high',
+  'water_ml_low',
+  'water_ml_mid',
+  'water_ml_high',
+  'embodied_g_low',
+  'embodied_g_mid',
+  'embodied_g_high',
+] as const;
 
 // Migrations run against the schema as it was at the time, not the current types: Kysely<any>.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -27,11 +80,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   let rollups = db.schema.createTable('rollups');
   for (const k of ROLLUP_KEYS) {
-    rollups = rollups.addColumn(
-      k,
-      (NUMERIC_KEYS as readonly string[]).includes(k) ? 'integer' : 'text',
-      (c) => c.notNull(),
-    );
+    rollups = rollups.addColumn(k, NUMERIC_KEYS.includes(k) ? 'integer' : 'text', (c) => c.notNull());
   }
   for (const m of ROLLUP_MEASURES) {
     rollups = rollups.addColumn(m, 'double precision', (c) => c.notNull().defaultTo(0));
