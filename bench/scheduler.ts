@@ -8,13 +8,13 @@
  * Electricity Maps data: ODbL 1.0, © Electricity Maps.
  */
 import { cpus, loadavg } from 'node:os';
+import { defaultForecasters } from './lib/forecast.js';
 import {
   SHIFT_MODES,
   type ShiftMode,
   SIMULATION,
   type SimulationRow,
   simulate,
-  simulationForecasters,
   simulationZones,
 } from './lib/schedulerSimulation.js';
 import { measureGap, timePlanning } from './lib/schedulerTiming.js';
@@ -93,7 +93,7 @@ if (json) {
     console.log('\nRolling simulation skipped: the shared reference data (../shared/data) is not here.');
   } else {
     const s = SIMULATION;
-    const forecasters = simulationForecasters().map((f) => f.name);
+    const forecasters = defaultForecasters().map((f) => f.name);
     console.log(
       `\nRolling simulation on Electricity Maps ${s.years.join('–')} (direct intensity, hourly UTC put on half-hour slots), ${simulation.rows[0]?.jobs} jobs per zone: a ${s.durationMs / 3_600_000} h, ${s.energyKwh} kWh job arrives every ${s.everyMs / 3_600_000} h from ${s.warmUpMs / 86_400_000} days in; forecasts made at arrival from the past only; judged on actuals.`,
     );

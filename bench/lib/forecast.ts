@@ -13,6 +13,7 @@ import {
   sameHourYesterday,
   seasonalProfile,
 } from '../../src/scheduler/forecast/index.js';
+import { DIRECT_COLUMN } from '../../src/scheduler/sampleSignals.js';
 import { type Series, seriesFromTrace, slotAt } from '../../src/scheduler/series.js';
 import {
   type IssuedForecast,
@@ -22,10 +23,10 @@ import {
 import { SHARED_DATA } from './shared.js';
 
 export const GRID_DIR = new URL('grid/', SHARED_DATA);
-export const DIRECT_COLUMN = 'Carbon Intensity gCO₂eq/kWh (direct)';
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
 
+/** The fallback forecasters the benches compare, in table order. */
 export function defaultForecasters(): Forecaster[] {
   return [persistence(), sameHourYesterday(), seasonalProfile(), anomalyProfile()];
 }

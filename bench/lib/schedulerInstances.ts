@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { readTrace } from '../../src/data/traces.js';
 import { mulberry32 } from '../../src/scheduler/forecast/random.js';
 import type { Job } from '../../src/scheduler/plan/index.js';
+import { DIRECT_COLUMN } from '../../src/scheduler/sampleSignals.js';
 import { HALF_HOUR_MS, type Series, seriesFromTrace } from '../../src/scheduler/series.js';
 import { HAS_SHARED_DATA, SHARED_DATA } from './shared.js';
 
-export const DIRECT = 'Carbon Intensity gCO₂eq/kWh (direct)';
 export const EM_DIR = new URL('grid/electricitymaps-hourly/', SHARED_DATA);
 const HOUR_MS = 3_600_000;
 
@@ -15,7 +15,7 @@ export const random = mulberry32;
 /** One zone-year of Electricity Maps direct intensity on half-hour slots. */
 export function emSeries(zone: string, year: number): Series {
   const path = fileURLToPath(new URL(`${zone}_${year}_hourly.csv`, EM_DIR));
-  return seriesFromTrace(readTrace(path, zone, { column: DIRECT }), HALF_HOUR_MS);
+  return seriesFromTrace(readTrace(path, zone, { column: DIRECT_COLUMN }), HALF_HOUR_MS);
 }
 
 /** A window of a series as its own series (no copy). */

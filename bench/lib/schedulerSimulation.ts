@@ -2,16 +2,12 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { HourlyTrace } from '../../src/core/index.js';
 import { readTrace } from '../../src/data/traces.js';
-import {
-  anomalyProfile,
-  type Forecaster,
-  persistence,
-  sameHourYesterday,
-  seasonalProfile,
-} from '../../src/scheduler/forecast/index.js';
+import type { Forecaster } from '../../src/scheduler/forecast/index.js';
 import { type Job, planJob } from '../../src/scheduler/plan/index.js';
+import { DIRECT_COLUMN } from '../../src/scheduler/sampleSignals.js';
 import { HALF_HOUR_MS, type Series, seriesFromTrace } from '../../src/scheduler/series.js';
-import { DIRECT, EM_DIR, sliceSeries } from './schedulerInstances.js';
+import { defaultForecasters } from './forecast.js';
+import { EM_DIR, sliceSeries } from './schedulerInstances.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -53,10 +49,6 @@ export interface SimulationRow {
   shareOfOraclePct: number;
 }
 
-export function simulationForecasters(): Forecaster[] {
-  return [persistence(), sameHourYesterday(), seasonalProfile(), anomalyProfile()];
-}
-
 /**
  * Every Electricity Maps zone with all of `SIMULATION.years` (direct intensity), the years joined and
  * put on half-hour slots (each hourly value covers both of its half hours).
@@ -68,7 +60,7 @@ export function simulationZones(): Series[] {
     .filter((zone) => SIMULATION.years.every((y) => files.includes(`${zone}_${y}_hourly.csv`)))
     .map((zone) => {
       const traces = SIMULATION.years.map((y) =>
-        readTrace(fileURLToPath(new URL(`${zone}_${y}_hourly.csv`, EM_DIR)), zone, { column: DIRECT }),
+        readTrace(fileURLToPath(new URL(`${zone}_${y}_hourly.csv`, EM_DIR)), zone, { column: DIRECT_COLUMN }),
       );
       const joined: HourlyTrace = {
         zone,
@@ -86,7 +78,7 @@ export function simulationZones(): Series[] {
  */
 export function simulate(
   zones: readonly Series[],
-  forecasters: readonly Forecaster[] = simulationForecasters(),
+  forecasters: readonly Forecaster[] = defaultForecasters(),
 ): SimulationRow[] {
   const first = zones[0] as Series;
   const step = first.stepMs;

@@ -243,7 +243,7 @@ export class BatchService {
     const worker = async () => {
       while (next < pending.length && !signal.aborted && !cancelled && !this.#stopping && !expired()) {
         const request = pending[next++] as BatchRequest;
-        if ((await store.batch(batch.id))?.status === 'cancelling') {
+        if ((await store.status(batch.id)) === 'cancelling') {
           cancelled = true;
           return;
         }

@@ -35,20 +35,12 @@ export class BatchStore {
   async file(project: string, id: string): Promise<BatchFile> {
     const row = await this.db
       .selectFrom('files')
-      .select(['id', 'project', 'purpose', 'filename', 'bytes', 'created_at_ms'])
+      .select(FILE_COLUMNS)
       .where('id', '=', id)
       .where('project', '=', project)
       .executeTakeFirst();
     if (!row) throw new GreenprintError('not_found', `No file "${id}". Upload one with POST /v1/files.`);
-    return {
-      id: row.id,
-      object: 'file',
-      project: row.project,
-      purpose: row.purpose,
-      filename: row.filename,
-      bytes: Number(row.bytes),
-      created_at: Math.floor(Number(row.created_at_ms) / 1000),
-    };
+    return fileOf(row);
   }
 
   async fileContent(project: string, id: string): Promise<string> {
@@ -65,12 +57,12 @@ export class BatchStore {
   async files(project: string): Promise<BatchFile[]> {
     const rows = await this.db
       .selectFrom('files')
-      .select('id')
+      .select(FILE_COLUMNS)
       .where('project', '=', project)
       .orderBy('created_at_ms', 'desc')
       .limit(1000)
       .execute();
-    return Promise.all(rows.map((r) => this.file(project, r.id)));
+    return rows.map(fileOf);
   }
 
   async putBatch(batch: Batch): Promise<void> {
@@ -94,6 +86,12 @@ export class BatchStore {
       .where('status', 'in', expected)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Just the batch's status (the runner checks it for a cancel between requests). */
+  async status(id: string): Promise<Batch['status'] | undefined> {
+    const row = await this.db.selectFrom('batches').select('status').where('id', '=', id).executeTakeFirst();
+    return row?.status as Batch['status'] | undefined;
   }
 
   /** The batch, or undefined; `project` undefined reads across projects (the worker). */
@@ -183,5 +181,26 @@ function batchRow(batch: Batch) {
     realised_g: realised?.gco2e ?? null,
     realised_run_now_g: realised?.run_now_gco2e ?? null,
     batch_json: JSON.stringify(batch),
+  };
+}
+
+const FILE_COLUMNS = ['id', 'project', 'purpose', 'filename', 'bytes', 'created_at_ms'] as const;
+
+function fileOf(row: {
+  id: string;
+  project: string;
+  purpose: string;
+  filename: string;
+  bytes: number;
+  created_at_ms: number;
+}): BatchFile {
+  return {
+    id: row.id,
+    object: 'file',
+    project: row.project,
+    purpose: row.purpose,
+    filename: row.filename,
+    bytes: Number(row.bytes),
+    created_at: Math.floor(Number(row.created_at_ms) / 1000),
   };
 }

@@ -484,8 +484,11 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
           observers: configured.observers,
         })
       : undefined;
-  // One set of carbon-intensity signals: the Batch API plans on it, the dashboard draws it.
-  const signals = (await import('../scheduler/configuredSignals.js')).configuredSignals(config.scheduler);
+  // One set of carbon-intensity signals, when there is a Batch API to plan on it; the dashboard draws
+  // the same (without one it reads the shipped sample on its first Scheduler page).
+  const signals = gateway
+    ? (await import('../scheduler/configuredSignals.js')).configuredSignals(config.scheduler)
+    : undefined;
   // The Batch API runs its requests through the gateway, so it needs upstreams too.
   const batches = gateway
     ? await (await import('../batch/index.js')).startBatchApi({
@@ -493,7 +496,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
         ledger,
         gateway,
         requireKey: !loopback,
-        signals,
+        ...(signals ? { signals } : {}),
         onError: (e) => io.err(`greenprint: batch queue: ${e.message}`),
       })
     : undefined;
@@ -503,7 +506,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const dashboard = dashboardRoutes({
     ledger,
     estimator: ledger.estimator,
-    signals,
+    ...(signals ? { signals } : {}),
     // Gateway keys open the dashboard too: an admin key sees every project, a read key its own.
     access: dashboardAccessFor(
       host,

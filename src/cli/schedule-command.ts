@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { createEstimator, GreenprintError, sig } from '../core/index.js';
-import { loadReferenceData, readTrace } from '../data/index.js';
+import { loadReferenceData, readTrace, utcMs } from '../data/index.js';
 import {
   DEFAULT_FORECASTER,
   FORECASTER_NAMES,
@@ -347,8 +347,7 @@ function durationOf(raw: unknown, flag: string): number {
 }
 
 function isoMs(raw: string, what: string): number {
-  const text = raw.trim();
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+  const ms = utcMs(raw);
   if (!Number.isFinite(ms))
     throw new GreenprintError(
       'invalid_input',

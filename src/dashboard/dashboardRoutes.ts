@@ -58,6 +58,15 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
   const { ledger, estimator } = options;
   const webRoot = toDirUrl(options.webRoot ?? DEFAULT_WEB_ROOT);
   const methodologyFrom = [...METHODOLOGY_CANDIDATES, new URL('methodology.md', webRoot)];
+  // The document does not change while the server runs: read and parse it once (again after a failure).
+  let methodologyRead: ReturnType<typeof methodologyView> | undefined;
+  const methodologyDoc = () => {
+    methodologyRead ??= methodologyView(methodologyFrom).catch((error: unknown) => {
+      methodologyRead = undefined;
+      throw error;
+    });
+    return methodologyRead;
+  };
   const keys = keyIndex(options.access);
   let signals = options.signals;
   const app = new Hono<DashboardEnv>();
@@ -193,7 +202,7 @@ export function dashboardRoutes(options: DashboardOptions): Hono {
   });
 
   app.get('/api/dashboard/methodology', async function methodology(c) {
-    const view = await methodologyView(methodologyFrom);
+    const view = await methodologyDoc();
     if (c.req.query('format') === 'md') {
       return c.body(view.markdown, 200, { 'content-type': 'text/markdown; charset=utf-8' });
     }

@@ -1,6 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { GreenprintError } from '../core/index.js';
-import type { ReportQuery } from '../ledger/index.js';
+import { hourOf, type ReportQuery } from '../ledger/index.js';
 import { type DashboardFilters, FILTER_DIMENSIONS, type FilterDimension } from './apiTypes.js';
 
 /** Who is asking: the role and, for a project-scoped key, the only project it may see. */
@@ -15,14 +15,7 @@ const HOUR_MS = 3_600_000;
 
 /** Epoch ms of a `from`/`to` value, floored to its hour like the ledger's rollups; a bad date is a 400. */
 export function hourStartMs(value: string, name: 'from' | 'to'): number {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms)) {
-    throw new GreenprintError(
-      'invalid_input',
-      `${name} must be an ISO-8601 date or date-time, e.g. 2024-05-01; got "${value}".`,
-    );
-  }
-  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+  return hourOf(value, name) * HOUR_MS;
 }
 
 /**

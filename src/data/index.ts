@@ -1,2 +1,2 @@
 export { DEFAULT_DATA_DIR, type LoadOptions, loadFittingInputs, loadReferenceData } from './load.js';
-export { parseTrace, readTrace } from './traces.js';
+export { parseTrace, readTrace, utcMs } from './traces.js';

@@ -63,7 +63,7 @@ export function parseTrace(
   for (let i = 1; i < lines.length; i++) {
     const cells = splitCsv(lines[i] as string);
     const t = cells[timeAt] ?? '';
-    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(' ', 'T')}Z`);
+    const ms = utcMs(t);
     const v = Number(cells[valueAt]);
     if (!Number.isFinite(ms) || cells[valueAt] === '' || !Number.isFinite(v)) {
       throw new GreenprintError(
@@ -81,4 +81,10 @@ export function parseTrace(
 
 function splitCsv(line: string): string[] {
   return line.split(',').map((c) => c.trim());
+}
+
+/** Epoch ms of an ISO-8601 time; one without a zone (`2024-01-01 00:00:00`, as traces write it) is UTC. NaN when unreadable. */
+export function utcMs(text: string): number {
+  const t = text.trim();
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(' ', 'T')}Z`);
 }

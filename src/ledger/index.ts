@@ -12,6 +12,7 @@ export { Ledger, type LedgerOptions, type RecomputeResult, type Totals } from '.
 export {
   GROUP_BY,
   type GroupBy,
+  hourOf,
   type Report,
   type ReportQuery,
   type ReportRow,

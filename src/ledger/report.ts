@@ -65,8 +65,8 @@ type Agg = Record<string, number>;
 
 const HOUR_MS = 3_600_000;
 
-/** Parses a --from/--to value into an hour bucket; throws a clear error on a bad date. */
-function hourOf(value: string, flag: string): number {
+/** Parses a --from/--to value into an hour bucket (hours since the epoch); throws a clear error on a bad date. */
+export function hourOf(value: string, flag: string): number {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(ms)) {
     throw new GreenprintError(

@@ -7,4 +7,4 @@ export {
   planJobs,
   type UnplacedJob,
 } from './planJobs.js';
-export { bestContiguousStart, lowestSlots, sumAt } from './window.js';
+export { bestContiguousStart, lowestSlots } from './window.js';

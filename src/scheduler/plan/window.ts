@@ -40,10 +40,3 @@ export function lowestSlots(values: ArrayLike<number>, from: number, to: number,
   order.sort((a, b) => (values[a] as number) - (values[b] as number) || a - b);
   return Array.from(order.subarray(0, Math.max(0, count))).sort((a, b) => a - b);
 }
-
-/** Sum of `values` over the given slot indices. */
-export function sumAt(values: ArrayLike<number>, slots: Iterable<number>): number {
-  let sum = 0;
-  for (const i of slots) sum += values[i] as number;
-  return sum;
-}

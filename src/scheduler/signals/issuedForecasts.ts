@@ -1,4 +1,5 @@
 import { GreenprintError } from '../../core/index.js';
+import { utcMs } from '../../data/index.js';
 import type { Point } from './slots.js';
 
 /** Pounds CO2 per MWh (WattTime's MOER unit) to g/kWh: 453.59 g / 1000 kWh. */
@@ -70,6 +71,5 @@ export function latestIssued(
 
 function utc(text: string | undefined): number {
   if (!text) return Number.NaN;
-  const t = text.trim();
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(' ', 'T')}Z`);
+  return utcMs(text);
 }
