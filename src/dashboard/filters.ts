@@ -67,6 +67,9 @@ export function reportQuery(filters: DashboardFilters, by: ReportQuery['by'] = [
 }
 
 /** Which of the given filters a view could not apply, so the page can say so instead of ignoring them. */
+/** Every filter: what a view that applies them all passes to `notApplied`. */
+export const ALL_FILTERS = ['period', ...FILTER_DIMENSIONS] as const;
+
 export function notApplied(
   filters: DashboardFilters,
   applicable: readonly (FilterDimension | 'period')[],

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type Ledger, type ReportRow, report } from '../ledger/index.js';
 import type { Bucket, DashboardFilters, Figures, Overview } from './apiTypes.js';
-import { notApplied, reportQuery } from './filters.js';
+import { ALL_FILTERS, notApplied, reportQuery } from './filters.js';
 
 const TOP = 10;
 
@@ -23,15 +23,7 @@ export async function overviewView(
   ]);
   return {
     filters,
-    notApplied: notApplied(filters, [
-      'period',
-      'project',
-      'pipeline',
-      'stage',
-      'provider',
-      'model',
-      'region',
-    ]),
+    notApplied: notApplied(filters, ALL_FILTERS),
     bucket: chosen,
     totals: figures(series.total),
     series: series.rows.map((r) => ({ period: r.group[chosen] ?? '', ...figures(r) })),

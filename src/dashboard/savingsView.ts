@@ -2,7 +2,7 @@ import { type Estimator, findModel, type UsageEvent } from '../core/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DashboardFilters } from './apiTypes.js';
 import { type Amounts, LEVERS, type Lever, type LeverSaving, type Savings } from './apiTypes.js';
-import { inPeriod, notApplied } from './filters.js';
+import { ALL_FILTERS, inPeriod, notApplied } from './filters.js';
 
 const ZERO: Amounts = { energyWh: 0, carbonG: 0, costUsd: 0 };
 
@@ -172,15 +172,7 @@ export async function savingsView(
     for (const k of ['energyWh', 'carbonG', 'costUsd'] as const) total[k] += l.avoided[k];
   return {
     filters,
-    notApplied: notApplied(filters, [
-      'period',
-      'project',
-      'pipeline',
-      'stage',
-      'provider',
-      'model',
-      'region',
-    ]),
+    notApplied: notApplied(filters, ALL_FILTERS),
     levers,
     expectedDeferral,
     total,

@@ -1,16 +1,7 @@
-import type { FilterDimension } from '../../src/dashboard/apiTypes.js';
+import { FILTER_DIMENSIONS } from '../../src/dashboard/apiTypes.js';
 
 /** Query parameters the dashboard keeps in the page URL and passes to every view. */
-export const FILTER_KEYS: readonly (FilterDimension | 'from' | 'to')[] = [
-  'from',
-  'to',
-  'project',
-  'pipeline',
-  'stage',
-  'provider',
-  'model',
-  'region',
-];
+export const FILTER_KEYS = ['from', 'to', ...FILTER_DIMENSIONS] as const;
 
 export class ApiError extends Error {
   constructor(
