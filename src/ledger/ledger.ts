@@ -54,8 +54,7 @@ export class Ledger {
   readonly estimator: Estimator;
   private readonly conn: Connection;
   private readonly now: () => number;
-  private readonly insertCache = new Map<number, string>();
-  /** Compiled upsert statements by table and row count. */
+  /** Compiled statements (event inserts, rollup upserts) by table and row count. */
   private readonly statements = new Map<string, string>();
 
   private constructor(conn: Connection, estimator: Estimator, now: () => number) {
@@ -245,7 +244,7 @@ export class Ledger {
 
   /** The parameterised multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id, compiled by Kysely once per size. */
   private insertSql(count: number): string {
-    let text = this.insertCache.get(count);
+    let text = this.statements.get(`events:${count}`);
     if (!text) {
       const template = Object.fromEntries(EVENT_COLUMNS.map((c) => [c, null])) as unknown as EventsTable;
       text = this.db
@@ -254,7 +253,7 @@ export class Ledger {
         .onConflict((oc) => oc.column('id').doNothing())
         .returning('id')
         .compile().sql;
-      this.insertCache.set(count, text);
+      this.statements.set(`events:${count}`, text);
     }
     return text;
   }
